@@ -1,0 +1,113 @@
+"""Fully connected nets for 2-D data, bundled with their papers' hyperparameters as presets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from modeguard.errors import ModeguardError
+
+
+class Maxout(nn.Module):
+    """A linear layer whose ``units`` outputs are each the maximum of ``pieces`` affine pieces."""
+
+    def __init__(self, in_features: int, units: int, pieces: int) -> None:
+        super().__init__()
+        self.units, self.pieces = units, pieces
+        self.linear = nn.Linear(in_features, units * pieces)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x).view(*x.shape[:-1], self.units, self.pieces).amax(dim=-1)
+
+
+def _xavier(module: nn.Module) -> nn.Module:
+    """Glorot-uniform weights and zero biases, as TensorFlow's slim layers (the notebook's)."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+    return module
+
+
+def tanh_mlp(in_dim: int, out_dim: int, hidden: int = 128, layers: int = 2) -> nn.Sequential:
+    """``layers`` tanh layers of ``hidden`` units and a linear output (Unrolled GAN's 2-D nets)."""
+    parts: list[nn.Module] = []
+    for i in range(layers):
+        parts += [nn.Linear(in_dim if i == 0 else hidden, hidden), nn.Tanh()]
+    parts.append(nn.Linear(hidden, out_dim))
+    return _xavier(nn.Sequential(*parts))
+
+
+def bn_relu_generator(z_dim: int, out_dim: int, hidden: int = 400, layers: int = 4) -> nn.Sequential:
+    """``layers`` Linear-BatchNorm-ReLU blocks and a linear output (PacGAN's 2-D generator)."""
+    parts: list[nn.Module] = []
+    for i in range(layers):
+        parts += [nn.Linear(z_dim if i == 0 else hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU()]
+    parts.append(nn.Linear(hidden, out_dim))
+    return nn.Sequential(*parts)
+
+
+def maxout_discriminator(
+    in_dim: int, units: int = 200, pieces: int = 5, layers: int = 3
+) -> nn.Sequential:
+    """``layers`` maxout layers and a linear logit (PacGAN's 2-D discriminator)."""
+    parts: list[nn.Module] = [
+        Maxout(in_dim if i == 0 else units, units, pieces) for i in range(layers)
+    ]
+    parts.append(nn.Linear(units, 1))
+    return nn.Sequential(*parts)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named bundle of nets and hyperparameters from the literature.
+
+    ``build_generator(z_dim, out_dim)`` and ``build_discriminator(in_dim)`` make fresh nets; the
+    discriminator returns one logit per input row. ``in_dim`` grows when a remedy packs samples.
+    """
+
+    name: str
+    z_dim: int
+    batch_size: int
+    g_lr: float
+    d_lr: float
+    betas: tuple[float, float]
+    build_generator: Callable[[int, int], nn.Module]
+    build_discriminator: Callable[[int], nn.Module]
+    source: str
+
+
+PRESETS: dict[str, Preset] = {
+    "unrolled": Preset(
+        name="unrolled",
+        z_dim=256,
+        batch_size=512,
+        g_lr=1e-3,
+        d_lr=1e-4,
+        betas=(0.5, 0.999),
+        build_generator=lambda z_dim, out_dim: tanh_mlp(z_dim, out_dim),
+        build_discriminator=lambda in_dim: tanh_mlp(in_dim, 1),
+        source="Unrolled GAN reference notebook (Metz et al. 2017)",
+    ),
+    "pacgan": Preset(
+        name="pacgan",
+        z_dim=2,
+        batch_size=100,
+        g_lr=1e-4,
+        d_lr=1e-4,
+        betas=(0.8, 0.999),
+        build_generator=lambda z_dim, out_dim: bn_relu_generator(z_dim, out_dim),
+        build_discriminator=lambda in_dim: maxout_discriminator(in_dim),
+        source="PacGAN and VEEGAN 2-D protocol (Lin et al. 2018, Srivastava et al. 2017)",
+    ),
+}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name`` (``unrolled`` or ``pacgan``)."""
+    if name not in PRESETS:
+        raise ModeguardError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
+    return PRESETS[name]

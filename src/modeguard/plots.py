@@ -1,0 +1,72 @@
+"""Sample plots: 2-D samples over the mode centers and their high-quality circles."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from modeguard.data.toy import GaussianMixture  # noqa: E402
+from modeguard.io import atomic_write_bytes  # noqa: E402
+from modeguard.metrics.modes import HQ_STDS  # noqa: E402
+
+
+def draw_samples(ax: plt.Axes, samples: np.ndarray, data: GaussianMixture, title: str = "") -> None:
+    """Scatter ``samples`` on ``ax`` over ``data``'s centers with their 3-std circles."""
+    centers = data.centers.numpy()
+    ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.4, color="tab:blue", linewidths=0)
+    for cx, cy in centers:
+        ax.add_patch(
+            plt.Circle((cx, cy), HQ_STDS * data.std, fill=False, color="tab:red", linewidth=0.8)
+        )
+    ax.scatter(centers[:, 0], centers[:, 1], s=6, color="tab:red", marker="x", linewidths=0.8)
+    span = np.abs(centers).max() * 1.5 + 10 * data.std
+    ax.set_xlim(-span, span)
+    ax.set_ylim(-span, span)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def samples_figure(samples: np.ndarray, data: GaussianMixture, title: str = "") -> Figure:
+    """One panel of final samples."""
+    fig, ax = plt.subplots(figsize=(4, 4))
+    draw_samples(ax, samples, data, title)
+    fig.tight_layout()
+    return fig
+
+
+def progress_figure(
+    snapshots: Sequence[tuple[int, np.ndarray]], data: GaussianMixture, title: str = ""
+) -> Figure:
+    """Samples at several points of training side by side (Unrolled GAN, Figure 1)."""
+    n = max(len(snapshots), 1)
+    fig, axes = plt.subplots(1, n, figsize=(2.2 * n, 2.5), squeeze=False)
+    for ax, (step, samples) in zip(axes[0], snapshots, strict=False):
+        draw_samples(ax, samples, data, f"step {step}")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def figure_png(fig: Figure, dpi: int = 100) -> bytes:
+    """Render ``fig`` to PNG bytes and close it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> None:
+    """Atomically write ``fig`` as a PNG file and close it."""
+    atomic_write_bytes(path, figure_png(fig, dpi))

@@ -1,0 +1,90 @@
+"""The training configuration: one validated dataclass, resolved against the preset."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from modeguard.data import get_dataset
+from modeguard.errors import ModeguardError
+from modeguard.nets import get_preset
+from modeguard.train.losses import get_loss
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a run. ``None`` fields take the preset's value on ``resolve()``.
+
+    Attributes:
+        data: the data set (``ring`` or ``grid``).
+        preset: nets and hyperparameters (``unrolled`` or ``pacgan``); the data set's default.
+        remedy: the remedies against collapse, joined by ``+``; ``none`` for a plain GAN.
+        steps: training steps (one discriminator and one generator update each).
+        seed: seeds the nets, the data, the noise and the evaluation noise.
+        batch_size, g_lr, d_lr: overrides of the preset's values.
+        loss: ``non-saturating`` (default) or ``minimax``.
+        eval_every: steps between evaluations (and checkpoints).
+        eval_samples: size of the fixed evaluation noise (2,500 in the papers).
+        threads: torch's intra-op thread count.
+        snapshots: number of panels in ``progress.png``.
+    """
+
+    data: str = "ring"
+    preset: str | None = None
+    remedy: str = "none"
+    steps: int = 5000
+    seed: int = 0
+    batch_size: int | None = None
+    g_lr: float | None = None
+    d_lr: float | None = None
+    loss: str = "non-saturating"
+    eval_every: int = 500
+    eval_samples: int = 2500
+    threads: int = 1
+    snapshots: int = 6
+
+    def resolve(self) -> TrainConfig:
+        """Validate every field and fill the ``None`` ones from the preset."""
+        dataset = get_dataset(self.data)
+        preset = get_preset(self.preset or dataset.default_preset)
+        get_loss(self.loss)
+        from modeguard.remedies import parse_remedies  # the remedies' own validation
+
+        parse_remedies(self.remedy)
+        for name in ("steps", "eval_every", "eval_samples", "threads", "snapshots"):
+            _positive_int(name, getattr(self, name))
+        if self.batch_size is not None:
+            _positive_int("batch_size", self.batch_size)
+        for name in ("g_lr", "d_lr"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int | float) and value > 0):
+                raise ModeguardError(f"{name} must be a positive number, got {value!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            raise ModeguardError(f"seed must be a non-negative integer, got {self.seed!r}")
+        return replace(
+            self,
+            preset=preset.name,
+            batch_size=self.batch_size or preset.batch_size,
+            g_lr=float(self.g_lr or preset.g_lr),
+            d_lr=float(self.d_lr or preset.d_lr),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, for YAML and JSON."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """Build from a dict, refusing unknown keys."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ModeguardError(
+                f"unknown configuration key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return cls(**values)
+
+
+def _positive_int(name: str, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ModeguardError(f"{name} must be a positive integer, got {value!r}")

@@ -1,0 +1,285 @@
+"""The one training loop, and ``train``: a run folder around it that resumes when interrupted."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+from tqdm.auto import tqdm
+
+from modeguard import __version__
+from modeguard.data import get_dataset
+from modeguard.errors import ModeguardError
+from modeguard.io import atomic_write_json, atomic_write_text
+from modeguard.metrics.modes import ModeStats, mode_stats
+from modeguard.nets import get_preset
+from modeguard.plots import progress_figure, samples_figure, save_figure
+from modeguard.remedies import parse_remedies
+from modeguard.train.checkpoint import load_checkpoint, save_checkpoint
+from modeguard.train.config import TrainConfig
+from modeguard.train.losses import get_loss
+
+RUN_FILES = ("config.yaml", "metrics.jsonl", "summary.json", "checkpoint.pt")
+
+
+class Trainer:
+    """A GAN on a data set with known modes: one D update and one G update per step.
+
+    Each step draws one batch of noise; the discriminator phase trains D on real samples and
+    the detached fakes, then the generator phase trains G on the same fakes against the
+    updated D (as PyTorch's DCGAN example does). Remedies hook into these two phases.
+    """
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config = config.resolve()
+        self.data = get_dataset(config.data)
+        self.preset = get_preset(config.preset)
+        self.loss = get_loss(config.loss)
+        self.remedies = parse_remedies(config.remedy)
+        torch.manual_seed(config.seed)
+        self.generator = self.preset.build_generator(self.preset.z_dim, self.data.dim)
+        self.discriminator = self.preset.build_discriminator(self.data.dim)
+        self.g_optimizer = torch.optim.Adam(
+            self.generator.parameters(), lr=config.g_lr, betas=self.preset.betas
+        )
+        self.d_optimizer = torch.optim.Adam(
+            self.discriminator.parameters(), lr=config.d_lr, betas=self.preset.betas
+        )
+        self.rng = torch.Generator().manual_seed(config.seed)
+        eval_rng = torch.Generator().manual_seed(config.seed + 1_000_003)
+        self.eval_noise = torch.randn(config.eval_samples, self.preset.z_dim, generator=eval_rng)
+        self.step = 0
+        self.seconds = 0.0
+        self.snapshots: list[tuple[int, torch.Tensor]] = []
+
+    # -- the loop ------------------------------------------------------------------------
+    def train_step(self) -> dict[str, float]:
+        """One discriminator update and one generator update; returns both losses."""
+        batch = self.config.batch_size
+        real, _ = self.data.sample(batch, self.rng)
+        noise = torch.randn(batch, self.preset.z_dim, generator=self.rng)
+        fake = self.generator(noise)
+        d_loss = self._d_phase(real, fake.detach())
+        g_loss = self._g_phase(fake)
+        self.step += 1
+        return {"d_loss": d_loss, "g_loss": g_loss}
+
+    def _d_phase(self, real: torch.Tensor, fake: torch.Tensor) -> float:
+        loss = self.loss.d(self.discriminator(real), self.discriminator(fake))
+        self.d_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.d_optimizer.step()
+        return loss.item()
+
+    def _g_phase(self, fake: torch.Tensor) -> float:
+        loss = self.loss.g(self.discriminator(fake))
+        self.g_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.g_optimizer.step()
+        return loss.item()
+
+    # -- evaluation ----------------------------------------------------------------------
+    @torch.no_grad()
+    def sample_eval(self) -> torch.Tensor:
+        """The generator's samples on the fixed evaluation noise (inference mode)."""
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            return self.generator(self.eval_noise)
+        finally:
+            self.generator.train(was_training)
+
+    def evaluate(self) -> tuple[ModeStats, torch.Tensor]:
+        """Mode metrics of the evaluation samples, and the samples."""
+        samples = self.sample_eval()
+        if not torch.isfinite(samples).all():
+            raise ModeguardError(
+                f"training diverged at step {self.step}: the generator produced NaN or inf; "
+                "lower the learning rates"
+            )
+        return mode_stats(samples, self.data.centers, self.data.std), samples
+
+    # -- state ---------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The whole state needed to continue the run exactly."""
+        return {
+            "step": self.step,
+            "seconds": self.seconds,
+            "config": self.config.to_dict(),
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "g_optimizer": self.g_optimizer.state_dict(),
+            "d_optimizer": self.d_optimizer.state_dict(),
+            "rng": self.rng.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "snapshots": [[step, samples] for step, samples in self.snapshots],
+            "remedies": {},
+            "version": __version__,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a state from :meth:`state_dict`; the configuration must match."""
+        if state["config"] != self.config.to_dict():
+            raise ModeguardError(
+                "the checkpoint was written with a different configuration; "
+                "use the same options to resume, or --force to start over"
+            )
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.g_optimizer.load_state_dict(state["g_optimizer"])
+        self.d_optimizer.load_state_dict(state["d_optimizer"])
+        self.rng.set_state(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        self.step = int(state["step"])
+        self.seconds = float(state["seconds"])
+        self.snapshots = [(int(step), samples) for step, samples in state["snapshots"]]
+
+    # -- a whole run ---------------------------------------------------------------------
+    def fit(self, out: Path | None = None, progress: bool = True) -> dict[str, Any]:
+        """Train up to ``config.steps``, evaluating (and checkpointing into ``out``) every
+        ``eval_every`` steps; returns the summary."""
+        cfg = self.config
+        torch.set_num_threads(cfg.threads)
+        snapshot_steps = _snapshot_steps(cfg.steps, cfg.eval_every, cfg.snapshots)
+        bar = tqdm(
+            total=cfg.steps,
+            initial=self.step,
+            disable=not progress,
+            desc=f"{cfg.data}/{cfg.remedy}/s{cfg.seed}",
+            dynamic_ncols=True,
+            leave=False,
+        )
+        stats, samples = self.evaluate()
+        if self.step == 0:
+            self._record(out, stats, samples, snapshot_steps, {})
+        started = time.perf_counter()
+        while self.step < cfg.steps:
+            losses = self.train_step()
+            bar.update(1)
+            if self.step % cfg.eval_every == 0 or self.step == cfg.steps:
+                self.seconds += time.perf_counter() - started
+                stats, samples = self.evaluate()
+                self._record(out, stats, samples, snapshot_steps, losses)
+                bar.set_postfix(modes=f"{stats.modes}/{stats.n_modes}", hq=f"{stats.hq:.2f}")
+                started = time.perf_counter()
+        bar.close()
+        summary = self.summary(stats)
+        if out is not None:
+            self._write_outputs(out, summary, samples)
+        return summary
+
+    def summary(self, stats: ModeStats) -> dict[str, Any]:
+        """The run's final figures and identity."""
+        cfg = self.config
+        return {
+            "data": cfg.data,
+            "preset": cfg.preset,
+            "remedy": cfg.remedy,
+            "seed": cfg.seed,
+            "steps": self.step,
+            "batch_size": cfg.batch_size,
+            "loss": cfg.loss,
+            **stats.to_dict(),
+            "seconds": round(self.seconds, 3),
+            "steps_per_second": round(self.step / self.seconds, 2) if self.seconds else None,
+            "version": __version__,
+        }
+
+    def _record(
+        self,
+        out: Path | None,
+        stats: ModeStats,
+        samples: torch.Tensor,
+        snapshot_steps: set[int],
+        losses: dict[str, float],
+    ) -> None:
+        if self.step in snapshot_steps:
+            self.snapshots.append((self.step, samples.float().clone()))
+        if out is None:
+            return
+        line = {"step": self.step, **stats.to_dict(), "seconds": round(self.seconds, 3), **losses}
+        with open(out / "metrics.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(line) + "\n")
+        save_checkpoint(out / "checkpoint.pt", self.state_dict())
+
+    def _write_outputs(self, out: Path, summary: dict[str, Any], samples: torch.Tensor) -> None:
+        cfg = self.config
+        title = f"{cfg.data} · {cfg.remedy} · seed {cfg.seed} · step {self.step}"
+        save_figure(samples_figure(samples.numpy(), self.data, title), out / "samples.png")
+        panels = [(step, s.numpy()) for step, s in self.snapshots]
+        save_figure(progress_figure(panels, self.data, f"{cfg.data} · {cfg.remedy}"), out / "progress.png")
+        atomic_write_json(out / "summary.json", summary)
+
+
+def _snapshot_steps(steps: int, eval_every: int, count: int) -> set[int]:
+    """Evaluation steps at which to keep samples for ``progress.png``: about ``count`` of them,
+    evenly spread from the first evaluation after step 0 to the last step."""
+    evals = sorted({*range(eval_every, steps + 1, eval_every), steps})
+    picks = np.linspace(0, len(evals) - 1, num=min(count, len(evals))).round().astype(int)
+    return {evals[i] for i in picks}
+
+
+def train(
+    config: TrainConfig,
+    out: str | Path | None = None,
+    *,
+    force: bool = False,
+    resume: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train one run and write its folder; returns ``summary.json``'s content.
+
+    ``out`` must be new or empty unless ``resume`` (continue from its checkpoint; a finished
+    run is returned as it stands) or ``force`` (delete the run files first). With ``out=None``
+    nothing is written.
+    """
+    trainer = Trainer(config)
+    if out is None:
+        return trainer.fit(None, progress)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ModeguardError(f"--out {out} is a file; name a folder")
+    existing = out.is_dir() and any(out.iterdir())
+    if existing and force:
+        for name in (*RUN_FILES, "samples.png", "progress.png"):
+            (out / name).unlink(missing_ok=True)
+    elif existing and resume:
+        return _resume(trainer, out, progress)
+    elif existing:
+        raise ModeguardError(
+            f"--out {out} exists and is not empty; choose a new folder, --resume it, or --force"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "config.yaml", yaml.safe_dump(trainer.config.to_dict(), sort_keys=False))
+    (out / "metrics.jsonl").write_text("", encoding="utf-8")
+    return trainer.fit(out, progress)
+
+
+def _resume(trainer: Trainer, out: Path, progress: bool) -> dict[str, Any]:
+    if (out / "summary.json").is_file():
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        if summary.get("steps") == trainer.config.steps:
+            return summary
+    if not (out / "checkpoint.pt").is_file():
+        raise ModeguardError(f"cannot resume {out}: it holds no checkpoint.pt; use --force")
+    trainer.load_state_dict(load_checkpoint(out / "checkpoint.pt"))
+    _truncate_metrics(out / "metrics.jsonl", trainer.step)
+    return trainer.fit(out, progress)
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """Keep the evaluation lines up to the checkpoint's step (later ones will be redone)."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    kept = []
+    for line in lines:
+        try:
+            if json.loads(line)["step"] <= step:
+                kept.append(line)
+        except (ValueError, KeyError):
+            break  # a line cut short by the interruption
+    atomic_write_text(path, "".join(f"{line}\n" for line in kept))
