@@ -2,11 +2,11 @@
 
 __version__ = "0.1.0"
 
-from modeguard.data import GaussianMixture, get_dataset, grid, ring  # noqa: E402
-from modeguard.errors import ModeguardError  # noqa: E402
-from modeguard.metrics import ModeStats, mode_stats  # noqa: E402
-from modeguard.nets import PRESETS, Preset, get_preset  # noqa: E402
-from modeguard.train import TrainConfig, Trainer, train  # noqa: E402
+from modeguard.data import GaussianMixture, get_dataset, grid, ring
+from modeguard.errors import ModeguardError
+from modeguard.metrics import ModeStats, mode_stats
+from modeguard.nets import PRESETS, Preset, get_preset
+from modeguard.train import TrainConfig, Trainer, train
 
 __all__ = [
     "PRESETS",

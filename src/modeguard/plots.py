@@ -9,13 +9,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
-from modeguard.data.toy import GaussianMixture  # noqa: E402
-from modeguard.io import atomic_write_bytes  # noqa: E402
-from modeguard.metrics.modes import HQ_STDS  # noqa: E402
+from modeguard.data.toy import GaussianMixture
+from modeguard.io import atomic_write_bytes
+from modeguard.metrics.modes import HQ_STDS
 
 
 def draw_samples(ax: plt.Axes, samples: np.ndarray, data: GaussianMixture, title: str = "") -> None:

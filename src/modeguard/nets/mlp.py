@@ -41,7 +41,9 @@ def tanh_mlp(in_dim: int, out_dim: int, hidden: int = 128, layers: int = 2) -> n
     return _xavier(nn.Sequential(*parts))
 
 
-def bn_relu_generator(z_dim: int, out_dim: int, hidden: int = 400, layers: int = 4) -> nn.Sequential:
+def bn_relu_generator(
+    z_dim: int, out_dim: int, hidden: int = 400, layers: int = 4
+) -> nn.Sequential:
     """``layers`` Linear-BatchNorm-ReLU blocks and a linear output (PacGAN's 2-D generator)."""
     parts: list[nn.Module] = []
     for i in range(layers):

@@ -80,7 +80,8 @@ class TrainConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ModeguardError(
-                f"unknown configuration key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+                f"unknown configuration key(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
             )
         return cls(**values)
 

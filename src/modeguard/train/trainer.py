@@ -212,7 +212,9 @@ class Trainer:
         title = f"{cfg.data} · {cfg.remedy} · seed {cfg.seed} · step {self.step}"
         save_figure(samples_figure(samples.numpy(), self.data, title), out / "samples.png")
         panels = [(step, s.numpy()) for step, s in self.snapshots]
-        save_figure(progress_figure(panels, self.data, f"{cfg.data} · {cfg.remedy}"), out / "progress.png")
+        save_figure(
+            progress_figure(panels, self.data, f"{cfg.data} · {cfg.remedy}"), out / "progress.png"
+        )
         atomic_write_json(out / "summary.json", summary)
 
 
@@ -255,7 +257,9 @@ def train(
             f"--out {out} exists and is not empty; choose a new folder, --resume it, or --force"
         )
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "config.yaml", yaml.safe_dump(trainer.config.to_dict(), sort_keys=False))
+    atomic_write_text(
+        out / "config.yaml", yaml.safe_dump(trainer.config.to_dict(), sort_keys=False)
+    )
     (out / "metrics.jsonl").write_text("", encoding="utf-8")
     return trainer.fit(out, progress)
 
