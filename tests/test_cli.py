@@ -19,7 +19,9 @@ def _one_line_error(capsys, argv, fragment):
 
 
 def test_train_writes_summary(tmp_path, capsys):
-    assert main(["train", "--data", "grid", "--seed", "3", "--out", str(tmp_path / "r"), *TINY]) == 0
+    assert (
+        main(["train", "--data", "grid", "--seed", "3", "--out", str(tmp_path / "r"), *TINY]) == 0
+    )
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert (summary["data"], summary["seed"], summary["steps"], summary["n_modes"]) == (
         "grid", 3, 20, 25)  # fmt: skip

@@ -38,7 +38,9 @@ def test_sampling_statistics(data):
     torch.testing.assert_close(residual.mean(0), torch.zeros(2), atol=3 * data.std / 100, rtol=0)
     torch.testing.assert_close(residual.std(0), torch.full((2,), data.std), rtol=0.01, atol=0)
     share = torch.bincount(labels, minlength=data.n_modes) / 200_000
-    torch.testing.assert_close(share, torch.full((data.n_modes,), 1 / data.n_modes), atol=0.005, rtol=0)
+    torch.testing.assert_close(
+        share, torch.full((data.n_modes,), 1 / data.n_modes), atol=0.005, rtol=0
+    )
 
 
 def test_sampling_is_deterministic_by_generator():

@@ -52,8 +52,12 @@ def test_training_updates_both_nets(tiny_config):
     d0 = [p.clone() for p in trainer.discriminator.parameters()]
     losses = trainer.train_step()
     assert set(losses) == {"d_loss", "g_loss"} and trainer.step == 1
-    assert all(not torch.equal(a, b) for a, b in zip(g0, trainer.generator.parameters()))
-    assert all(not torch.equal(a, b) for a, b in zip(d0, trainer.discriminator.parameters()))
+    assert all(
+        not torch.equal(a, b) for a, b in zip(g0, trainer.generator.parameters(), strict=True)
+    )
+    assert all(
+        not torch.equal(a, b) for a, b in zip(d0, trainer.discriminator.parameters(), strict=True)
+    )
 
 
 @pytest.mark.parametrize("preset", ["unrolled", "pacgan"])

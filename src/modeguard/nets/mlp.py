@@ -23,11 +23,11 @@ class Maxout(nn.Module):
         return self.linear(x).view(*x.shape[:-1], self.units, self.pieces).amax(dim=-1)
 
 
-def _xavier(module: nn.Module) -> nn.Module:
-    """Glorot-uniform weights and zero biases, as TensorFlow's slim layers (the notebook's)."""
+def _orthogonal(module: nn.Module, gain: float = 1.4) -> nn.Module:
+    """Orthogonal weights (gain 1.4) and zero biases, as the Unrolled GAN notebook."""
     for layer in module.modules():
         if isinstance(layer, nn.Linear):
-            nn.init.xavier_uniform_(layer.weight)
+            nn.init.orthogonal_(layer.weight, gain=gain)
             nn.init.zeros_(layer.bias)
     return module
 
@@ -38,7 +38,7 @@ def tanh_mlp(in_dim: int, out_dim: int, hidden: int = 128, layers: int = 2) -> n
     for i in range(layers):
         parts += [nn.Linear(in_dim if i == 0 else hidden, hidden), nn.Tanh()]
     parts.append(nn.Linear(hidden, out_dim))
-    return _xavier(nn.Sequential(*parts))
+    return _orthogonal(nn.Sequential(*parts))
 
 
 def bn_relu_generator(
