@@ -45,6 +45,8 @@ def test_train_config_file_with_flag_override(tmp_path):
         (["--steps", "0"], "steps must be a positive integer"),
         (["--steps", "-5"], "steps must be a positive integer"),
         (["--steps", "ten"], "invalid int value"),
+        (["--pack", "2"], "--pack applies only to --remedy pacgan"),
+        (["--remedy", "pacgan", "--pack", "3"], "not a multiple of the PacGAN pack size 3"),
     ],
 )
 def test_train_bad_options(tmp_path, capsys, flags, fragment):
@@ -126,4 +128,4 @@ def test_console_script_error_has_no_traceback(tmp_path):
 @pytest.mark.parametrize("command", [[], ["train"], ["eval"]])
 def test_help_has_an_example(capsys, command):
     assert main([*command, "--help"]) == 0
-    assert "example: modeguard" in capsys.readouterr().out
+    assert "modeguard train --data" in capsys.readouterr().out

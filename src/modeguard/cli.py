@@ -17,6 +17,7 @@ from modeguard.errors import ModeguardError
 from modeguard.io import load_array
 from modeguard.metrics.modes import ModeStats, mode_stats
 from modeguard.nets import PRESETS
+from modeguard.remedies import REMEDIES, remedy_options
 from modeguard.train.config import TrainConfig
 from modeguard.train.losses import LOSSES
 
@@ -36,7 +37,9 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         help="train one GAN and write its run folder",
         description="Train one GAN on a data set with known modes and write a run folder: "
         "config.yaml, metrics.jsonl, summary.json, samples.png, progress.png, checkpoint.pt.",
-        epilog="example: modeguard train --data ring --steps 5000 --seed 0 --out runs/ring-none",
+        epilog="examples:\n"
+        "  modeguard train --data ring --steps 5000 --seed 0 --out runs/ring-none\n"
+        "  modeguard train --data grid --remedy pacgan --pack 4 --out runs/grid-pac4",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--config", type=Path, help="YAML file of TrainConfig fields; flags override it")
@@ -44,7 +47,10 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--preset", help=f"nets and hyperparameters: {', '.join(PRESETS)} (default: the data set's)"
     )
-    p.add_argument("--remedy", help="remedies joined by '+', or 'none' (default: none)")
+    p.add_argument(
+        "--remedy",
+        help=f"remedies joined by '+' ({', '.join(REMEDIES)}), or 'none' (default: none)",
+    )
     p.add_argument("--steps", type=int, help="training steps (default: 5000)")
     p.add_argument("--seed", type=int, help="random seed (default: 0)")
     p.add_argument("--batch-size", type=int, help="override the preset's batch size")
@@ -54,6 +60,11 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--eval-every", type=int, help="steps between evaluations (default: 500)")
     p.add_argument("--eval-samples", type=int, help="evaluation samples (default: 2500)")
     p.add_argument("--threads", type=int, help="torch threads (default: 1)")
+    g = p.add_argument_group("remedy options (each only with its remedy)")
+    g.add_argument("--pack", type=int, help="pacgan: samples per pack m (default: 2)")
+    g.add_argument("--mbd-kernels", type=int, help="minibatch: kernels B (default: 100)")
+    g.add_argument("--mbd-kernel-dim", type=int, help="minibatch: kernel dimension C (default: 5)")
+    g.add_argument("--mbstd-group", type=int, help="mbstd: group size (default: 4)")
     p.add_argument("--out", type=Path, required=True, help="run folder to write")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--force", action="store_true", help="overwrite the run files in --out")
@@ -94,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _FLAG_FIELDS = ("data", "preset", "remedy", "steps", "seed", "batch_size", "g_lr", "d_lr",
-                "loss", "eval_every", "eval_samples", "threads")  # fmt: skip
+                "loss", "eval_every", "eval_samples", "threads", *remedy_options())  # fmt: skip
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:

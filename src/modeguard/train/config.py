@@ -27,6 +27,11 @@ class TrainConfig:
         eval_samples: size of the fixed evaluation noise (2,500 in the papers).
         threads: torch's intra-op thread count.
         snapshots: number of panels in ``progress.png``.
+        pack: PacGAN's pack size m (``pacgan``; default 2).
+        mbd_kernels, mbd_kernel_dim: minibatch discrimination's B and C (``minibatch``; 100, 5).
+        mbstd_group: minibatch standard deviation's group size (``mbstd``; default 4).
+
+    A remedy option may be set only when its remedy is in ``remedy``.
     """
 
     data: str = "ring"
@@ -42,15 +47,17 @@ class TrainConfig:
     eval_samples: int = 2500
     threads: int = 1
     snapshots: int = 6
+    pack: int | None = None
+    mbd_kernels: int | None = None
+    mbd_kernel_dim: int | None = None
+    mbstd_group: int | None = None
 
     def resolve(self) -> TrainConfig:
         """Validate every field and fill the ``None`` ones from the preset."""
         dataset = get_dataset(self.data)
         preset = get_preset(self.preset or dataset.default_preset)
         get_loss(self.loss)
-        from modeguard.remedies import parse_remedies  # the remedies' own validation
-
-        parse_remedies(self.remedy)
+        remedy_settings = self._resolve_remedy_options()
         for name in ("steps", "eval_every", "eval_samples", "threads", "snapshots"):
             _positive_int(name, getattr(self, name))
         if self.batch_size is not None:
@@ -61,13 +68,49 @@ class TrainConfig:
                 raise ModeguardError(f"{name} must be a positive number, got {value!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ModeguardError(f"seed must be a non-negative integer, got {self.seed!r}")
+        batch_size = self.batch_size or preset.batch_size
+        for divisor, what in (("pack", "PacGAN pack size"), ("mbstd_group", "minibatch-std group")):
+            m = remedy_settings.get(divisor)
+            if m is not None and batch_size % m:
+                raise ModeguardError(
+                    f"batch size {batch_size} is not a multiple of the {what} {m}; "
+                    f"set --batch-size to a multiple of {m}"
+                )
         return replace(
             self,
+            **remedy_settings,
             preset=preset.name,
-            batch_size=self.batch_size or preset.batch_size,
+            batch_size=batch_size,
             g_lr=float(self.g_lr or preset.g_lr),
             d_lr=float(self.d_lr or preset.d_lr),
         )
+
+    def _resolve_remedy_options(self) -> dict[str, Any]:
+        from modeguard.remedies import REMEDIES, parse_remedies, remedy_options
+
+        active = parse_remedies(self.remedy)
+        resolved: dict[str, Any] = {}
+        for option, owner in remedy_options().items():
+            value = getattr(self, option)
+            if owner not in active:
+                if value is not None:
+                    flag = "--" + option.replace("_", "-")
+                    raise ModeguardError(f"{flag} applies only to --remedy {owner}; add {owner}")
+                continue
+            if value is None:
+                value = REMEDIES[owner].options[option]
+            _positive_int(option, value)
+            resolved[option] = value
+        return resolved
+
+    def remedy_settings(self) -> dict[str, dict[str, Any]]:
+        """Each active remedy's options, e.g. ``{"pacgan": {"pack": 2}}`` (after ``resolve``)."""
+        from modeguard.remedies import REMEDIES, parse_remedies
+
+        return {
+            name: {k: getattr(self, k) for k in REMEDIES[name].options}
+            for name in parse_remedies(self.remedy)
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, for YAML and JSON."""

@@ -19,7 +19,7 @@ from modeguard.io import atomic_write_json, atomic_write_text
 from modeguard.metrics.modes import ModeStats, mode_stats
 from modeguard.nets import get_preset
 from modeguard.plots import progress_figure, samples_figure, save_figure
-from modeguard.remedies import parse_remedies
+from modeguard.remedies import build_remedies
 from modeguard.train.checkpoint import load_checkpoint, save_checkpoint
 from modeguard.train.config import TrainConfig
 from modeguard.train.losses import get_loss
@@ -40,10 +40,15 @@ class Trainer:
         self.data = get_dataset(config.data)
         self.preset = get_preset(config.preset)
         self.loss = get_loss(config.loss)
-        self.remedies = parse_remedies(config.remedy)
+        self.remedies = build_remedies(config.remedy, config.to_dict())
         torch.manual_seed(config.seed)
         self.generator = self.preset.build_generator(self.preset.z_dim, self.data.dim)
-        self.discriminator = self.preset.build_discriminator(self.data.dim)
+        in_dim = self.data.dim
+        for remedy in self.remedies:
+            in_dim = remedy.discriminator_in_dim(in_dim)
+        self.discriminator = self.preset.build_discriminator(in_dim)
+        for remedy in self.remedies:
+            self.discriminator = remedy.wrap_discriminator(self.discriminator)
         self.g_optimizer = torch.optim.Adam(
             self.generator.parameters(), lr=config.g_lr, betas=self.preset.betas
         )
@@ -118,7 +123,7 @@ class Trainer:
             "rng": self.rng.get_state(),
             "torch_rng": torch.get_rng_state(),
             "snapshots": [[step, samples] for step, samples in self.snapshots],
-            "remedies": {},
+            "remedies": {r.name: r.state_dict() for r in self.remedies},
             "version": __version__,
         }
 
@@ -138,6 +143,8 @@ class Trainer:
         self.step = int(state["step"])
         self.seconds = float(state["seconds"])
         self.snapshots = [(int(step), samples) for step, samples in state["snapshots"]]
+        for remedy in self.remedies:
+            remedy.load_state_dict(state["remedies"].get(remedy.name, {}))
 
     # -- a whole run ---------------------------------------------------------------------
     def fit(self, out: Path | None = None, progress: bool = True) -> dict[str, Any]:
@@ -180,6 +187,7 @@ class Trainer:
             "data": cfg.data,
             "preset": cfg.preset,
             "remedy": cfg.remedy,
+            "remedy_settings": cfg.remedy_settings(),
             "seed": cfg.seed,
             "steps": self.step,
             "batch_size": cfg.batch_size,

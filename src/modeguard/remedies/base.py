@@ -1,0 +1,45 @@
+"""The small interface through which the trainer uses a remedy.
+
+A remedy changes only the phase it is about; every hook defaults to the plain GAN. A remedy owns
+its state: ``state_dict``/``load_state_dict`` go into the run's checkpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from torch import nn
+
+
+class Remedy:
+    """Base class of the trainer's remedies.
+
+    Attributes:
+        name: the name used in ``--remedy`` specs.
+        options: the remedy's parameters and their defaults (each is a ``TrainConfig`` field).
+    """
+
+    name: ClassVar[str] = "none"
+    options: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, **settings: Any) -> None:
+        self.settings = {**self.options, **settings}
+
+    def discriminator_in_dim(self, in_dim: int) -> int:
+        """The input width the discriminator must be built with (packing multiplies it)."""
+        return in_dim
+
+    def wrap_discriminator(self, disc: nn.Sequential) -> nn.Sequential:
+        """The discriminator to train: ``disc`` with the remedy's layers added."""
+        return disc
+
+    def state_dict(self) -> dict[str, Any]:
+        """The remedy's own state, for the checkpoint."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`."""
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
+        return f"{type(self).__name__}({args})"
