@@ -128,4 +128,7 @@ def test_console_script_error_has_no_traceback(tmp_path):
 @pytest.mark.parametrize("command", [[], ["train"], ["eval"]])
 def test_help_has_an_example(capsys, command):
     assert main([*command, "--help"]) == 0
-    assert "modeguard train --data" in capsys.readouterr().out
+    assert (
+        "example" in (out := capsys.readouterr().out)
+        and f"modeguard {command[0] if command else 'train'} --data" in out
+    )
