@@ -65,6 +65,13 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--mbd-kernels", type=int, help="minibatch: kernels B (default: 100)")
     g.add_argument("--mbd-kernel-dim", type=int, help="minibatch: kernel dimension C (default: 5)")
     g.add_argument("--mbstd-group", type=int, help="mbstd: group size (default: 4)")
+    g.add_argument("--unroll", type=int, help="unrolled: look-ahead steps K (default: 5)")
+    g.add_argument(
+        "--unroll-first-order",
+        action="store_const",
+        const=True,
+        help="unrolled: no gradient through the unroll (faster)",
+    )
     p.add_argument("--out", type=Path, required=True, help="run folder to write")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--force", action="store_true", help="overwrite the run files in --out")

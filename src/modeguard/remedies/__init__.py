@@ -19,9 +19,10 @@ from modeguard.remedies.grouping import (
     Pack,
     pack,
 )
+from modeguard.remedies.unrolled import UnrolledRemedy, unroll_discriminator, unrolled_logits
 
 REMEDIES: dict[str, type[Remedy]] = {
-    cls.name: cls for cls in (MinibatchRemedy, MinibatchStdRemedy, PacGANRemedy)
+    cls.name: cls for cls in (MinibatchRemedy, MinibatchStdRemedy, PacGANRemedy, UnrolledRemedy)
 }
 
 
@@ -64,8 +65,11 @@ __all__ = [
     "PacGANRemedy",
     "Pack",
     "Remedy",
+    "UnrolledRemedy",
     "build_remedies",
     "pack",
     "parse_remedies",
     "remedy_options",
+    "unroll_discriminator",
+    "unrolled_logits",
 ]

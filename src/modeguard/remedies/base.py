@@ -6,8 +6,10 @@ its state: ``state_dict``/``load_state_dict`` go into the run's checkpoint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
+import torch
 from torch import nn
 
 
@@ -17,10 +19,12 @@ class Remedy:
     Attributes:
         name: the name used in ``--remedy`` specs.
         options: the remedy's parameters and their defaults (each is a ``TrainConfig`` field).
+        minimums: the smallest allowed value of an integer option (1 unless given).
     """
 
     name: ClassVar[str] = "none"
     options: ClassVar[dict[str, Any]] = {}
+    minimums: ClassVar[dict[str, int]] = {}
 
     def __init__(self, **settings: Any) -> None:
         self.settings = {**self.options, **settings}
@@ -32,6 +36,18 @@ class Remedy:
     def wrap_discriminator(self, disc: nn.Sequential) -> nn.Sequential:
         """The discriminator to train: ``disc`` with the remedy's layers added."""
         return disc
+
+    def generator_critic(
+        self,
+        disc: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        d_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+        real: torch.Tensor,
+        fake: torch.Tensor,
+    ) -> Callable[[torch.Tensor], torch.Tensor] | None:
+        """The discriminator the generator is trained against, or ``None`` for ``disc`` itself
+        (the unrolled remedy returns a look-ahead copy)."""
+        return None
 
     def state_dict(self) -> dict[str, Any]:
         """The remedy's own state, for the checkpoint."""

@@ -30,6 +30,8 @@ class TrainConfig:
         pack: PacGAN's pack size m (``pacgan``; default 2).
         mbd_kernels, mbd_kernel_dim: minibatch discrimination's B and C (``minibatch``; 100, 5).
         mbstd_group: minibatch standard deviation's group size (``mbstd``; default 4).
+        unroll: discriminator steps the generator looks ahead (``unrolled``; default 5).
+        unroll_first_order: no gradient through the unroll (``unrolled``; default False).
 
     A remedy option may be set only when its remedy is in ``remedy``.
     """
@@ -51,6 +53,8 @@ class TrainConfig:
     mbd_kernels: int | None = None
     mbd_kernel_dim: int | None = None
     mbstd_group: int | None = None
+    unroll: int | None = None
+    unroll_first_order: bool | None = None
 
     def resolve(self) -> TrainConfig:
         """Validate every field and fill the ``None`` ones from the preset."""
@@ -97,9 +101,14 @@ class TrainConfig:
                     flag = "--" + option.replace("_", "-")
                     raise ModeguardError(f"{flag} applies only to --remedy {owner}; add {owner}")
                 continue
+            default = REMEDIES[owner].options[option]
             if value is None:
-                value = REMEDIES[owner].options[option]
-            _positive_int(option, value)
+                value = default
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise ModeguardError(f"{option} must be true or false, got {value!r}")
+            else:
+                _int_at_least(option, value, REMEDIES[owner].minimums.get(option, 1))
             resolved[option] = value
         return resolved
 
@@ -129,6 +138,11 @@ class TrainConfig:
         return cls(**values)
 
 
+def _int_at_least(name: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ModeguardError(f"{name} must be {what}, got {value!r}")
+
+
 def _positive_int(name: str, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ModeguardError(f"{name} must be a positive integer, got {value!r}")
+    _int_at_least(name, value, 1)

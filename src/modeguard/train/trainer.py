@@ -32,7 +32,8 @@ class Trainer:
 
     Each step draws one batch of noise; the discriminator phase trains D on real samples and
     the detached fakes, then the generator phase trains G on the same fakes against the
-    updated D (as PyTorch's DCGAN example does). Remedies hook into these two phases.
+    updated D (as PyTorch's DCGAN example does), or against a look-ahead of it (``unrolled``).
+    Remedies hook into these two phases.
     """
 
     def __init__(self, config: TrainConfig) -> None:
@@ -70,7 +71,7 @@ class Trainer:
         noise = torch.randn(batch, self.preset.z_dim, generator=self.rng)
         fake = self.generator(noise)
         d_loss = self._d_phase(real, fake.detach())
-        g_loss = self._g_phase(fake)
+        g_loss = self._g_phase(real, fake)
         self.step += 1
         return {"d_loss": d_loss, "g_loss": g_loss}
 
@@ -81,8 +82,14 @@ class Trainer:
         self.d_optimizer.step()
         return loss.item()
 
-    def _g_phase(self, fake: torch.Tensor) -> float:
-        loss = self.loss.g(self.discriminator(fake))
+    def _g_phase(self, real: torch.Tensor, fake: torch.Tensor) -> float:
+        critic = self.discriminator
+        for remedy in self.remedies:
+            looked_ahead = remedy.generator_critic(
+                self.discriminator, self.d_optimizer, self.loss.d, real, fake
+            )
+            critic = looked_ahead or critic
+        loss = self.loss.g(critic(fake))
         self.g_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.g_optimizer.step()
