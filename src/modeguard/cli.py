@@ -72,6 +72,14 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         const=True,
         help="unrolled: no gradient through the unroll (faster)",
     )
+    g.add_argument("--replay-fraction", type=float, help="replay: share of old fakes (0.5)")
+    g.add_argument("--replay-capacity", type=int, help="replay: buffer size in samples (5120)")
+    g.add_argument(
+        "--replay-every",
+        type=int,
+        help="replay: keep generator snapshots every N steps instead of a buffer",
+    )
+    g.add_argument("--replay-keep", type=int, help="replay: snapshots to draw from (5)")
     p.add_argument("--out", type=Path, required=True, help="run folder to write")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--force", action="store_true", help="overwrite the run files in --out")

@@ -59,6 +59,24 @@ def progress_figure(
     return fig
 
 
+def curves_figure(history: Sequence[dict], title: str = "") -> Figure:
+    """Modes covered and mode churn over training, from the trainer's evaluation history."""
+    steps = [h["step"] for h in history]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 2.8))
+    left.plot(steps, [h["modes"] for h in history], marker=".", color="tab:blue")
+    left.set_xlabel("step")
+    left.set_ylabel("modes covered")
+    churn = [(h["step"], h["churn"]) for h in history if h.get("churn") is not None]
+    right.plot([s for s, _ in churn], [c for _, c in churn], marker=".", color="tab:orange")
+    right.set_ylim(-0.05, 1.05)
+    right.set_xlabel("step")
+    right.set_ylabel("mode churn (Jaccard)")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def figure_png(fig: Figure, dpi: int = 100) -> bytes:
     """Render ``fig`` to PNG bytes and close it."""
     buffer = io.BytesIO()

@@ -74,3 +74,16 @@ def test_accepts_numpy_and_rejects_bad_input():
         mode_stats(np.array([[0.0, np.nan], [0.0, 0.0]]), CENTERS, STD)
     with pytest.raises(ModeguardError, match="shape"):
         mode_stats(np.zeros((0, 2)), CENTERS, STD)
+
+
+def test_jaccard_distance_and_churn_by_hand():
+    from modeguard.metrics.modes import jaccard_distance, mode_churn
+
+    assert jaccard_distance({1, 2}, {1, 2}) == 0.0
+    assert jaccard_distance({1, 2}, {3}) == 1.0
+    assert jaccard_distance({1, 2, 3}, {2, 3, 4}) == pytest.approx(1 - 2 / 4)
+    assert jaccard_distance(set(), set()) == 0.0
+    assert mode_churn([{0, 1}]) is None
+    # 0 -> {0}: d = 1 - 1/2; {0} -> {5}: d = 1; {5} -> {5}: d = 0
+    assert mode_churn([{0, 1}, {0}, {5}, {5}]) == pytest.approx((0.5 + 1.0 + 0.0) / 3)
+    assert mode_churn([set(range(8))] * 4) == 0.0

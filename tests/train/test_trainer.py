@@ -141,3 +141,15 @@ def test_config_validation(field, value, message):
 def test_config_from_dict_refuses_unknown_keys():
     with pytest.raises(ModeguardError, match="unknown configuration key"):
         TrainConfig.from_dict({"stepz": 3})
+
+
+def test_churn_is_written_per_evaluation_and_summarised(tiny_config, tmp_path):
+    from modeguard.metrics.modes import jaccard_distance, mode_churn
+
+    summary = train(tiny_config, tmp_path / "run", progress=False)
+    lines = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert lines[0]["churn"] is None and lines[1]["churn"] is None  # step 0; first after it
+    covered = [{i for i, c in enumerate(line["histogram"]) if c} for line in lines[1:]]
+    assert lines[2]["churn"] == pytest.approx(jaccard_distance(covered[0], covered[1]))
+    assert summary["churn"] == pytest.approx(mode_churn(covered))
+    assert (tmp_path / "run" / "curves.png").is_file()

@@ -1,5 +1,21 @@
 """Collapse metrics."""
 
-from modeguard.metrics.modes import ModeStats, assign_modes, kl_from_uniform, mode_stats
+from modeguard.metrics.modes import (
+    ModeStats,
+    assign_modes,
+    covered_modes,
+    jaccard_distance,
+    kl_from_uniform,
+    mode_churn,
+    mode_stats,
+)
 
-__all__ = ["ModeStats", "assign_modes", "kl_from_uniform", "mode_stats"]
+__all__ = [
+    "ModeStats",
+    "assign_modes",
+    "covered_modes",
+    "jaccard_distance",
+    "kl_from_uniform",
+    "mode_churn",
+    "mode_stats",
+]

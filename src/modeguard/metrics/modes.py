@@ -10,6 +10,7 @@ total collapse, so that it stays finite and averages over seeds.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass
 
@@ -93,3 +94,24 @@ def mode_stats(
     nearest, dist = assign_modes(samples, centers)
     high_quality = dist <= hq_stds * std
     return mode_stats_from_labels(nearest[high_quality], int(centers.shape[0]), len(nearest))
+
+
+def covered_modes(stats: ModeStats) -> frozenset[int]:
+    """The set of covered modes (non-empty bins of the high-quality histogram)."""
+    return frozenset(i for i, count in enumerate(stats.histogram) if count > 0)
+
+
+def jaccard_distance(a: frozenset[int] | set[int], b: frozenset[int] | set[int]) -> float:
+    """``1 - |a & b| / |a | b|``: 0 for the same set, 1 for disjoint sets (0 when both empty)."""
+    union = len(a | b)
+    return 0.0 if union == 0 else 1.0 - len(a & b) / union
+
+
+def mode_churn(covered: list[frozenset[int]] | list[set[int]]) -> float | None:
+    """Mode churn: the mean Jaccard distance between consecutive covered-mode sets (``None``
+    with fewer than two evaluations). 0 when the generator keeps its modes, near 1 when it hops
+    from mode to mode."""
+    if len(covered) < 2:
+        return None
+    steps = [jaccard_distance(a, b) for a, b in itertools.pairwise(covered)]
+    return sum(steps) / len(steps)

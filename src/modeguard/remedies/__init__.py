@@ -19,10 +19,12 @@ from modeguard.remedies.grouping import (
     Pack,
     pack,
 )
+from modeguard.remedies.replay import ReplayBuffer, ReplayRemedy, SnapshotReplay
 from modeguard.remedies.unrolled import UnrolledRemedy, unroll_discriminator, unrolled_logits
 
 REMEDIES: dict[str, type[Remedy]] = {
-    cls.name: cls for cls in (MinibatchRemedy, MinibatchStdRemedy, PacGANRemedy, UnrolledRemedy)
+    cls.name: cls
+    for cls in (MinibatchRemedy, MinibatchStdRemedy, PacGANRemedy, UnrolledRemedy, ReplayRemedy)
 }
 
 
@@ -65,6 +67,9 @@ __all__ = [
     "PacGANRemedy",
     "Pack",
     "Remedy",
+    "ReplayBuffer",
+    "ReplayRemedy",
+    "SnapshotReplay",
     "UnrolledRemedy",
     "build_remedies",
     "pack",

@@ -29,6 +29,13 @@ class Remedy:
     def __init__(self, **settings: Any) -> None:
         self.settings = {**self.options, **settings}
 
+    def seed(self, seed: int) -> None:
+        """Seed the remedy's own randomness (called once by the trainer)."""
+
+    def discriminator_fakes(self, fake: torch.Tensor, step: int) -> torch.Tensor:
+        """The fakes the discriminator trains on at ``step`` (replay mixes in old ones)."""
+        return fake
+
     def discriminator_in_dim(self, in_dim: int) -> int:
         """The input width the discriminator must be built with (packing multiplies it)."""
         return in_dim

@@ -32,6 +32,10 @@ class TrainConfig:
         mbstd_group: minibatch standard deviation's group size (``mbstd``; default 4).
         unroll: discriminator steps the generator looks ahead (``unrolled``; default 5).
         unroll_first_order: no gradient through the unroll (``unrolled``; default False).
+        replay_fraction: share of each fake batch drawn from old fakes (``replay``; 0.5).
+        replay_capacity: the replay buffer's size in samples (``replay``; 5120).
+        replay_every: 0 for the buffer, or N to keep generator snapshots every N steps (0).
+        replay_keep: how many snapshots old fakes are drawn from (``replay``; 5).
 
     A remedy option may be set only when its remedy is in ``remedy``.
     """
@@ -55,6 +59,10 @@ class TrainConfig:
     mbstd_group: int | None = None
     unroll: int | None = None
     unroll_first_order: bool | None = None
+    replay_fraction: float | None = None
+    replay_capacity: int | None = None
+    replay_every: int | None = None
+    replay_keep: int | None = None
 
     def resolve(self) -> TrainConfig:
         """Validate every field and fill the ``None`` ones from the preset."""
@@ -107,6 +115,11 @@ class TrainConfig:
             if isinstance(default, bool):
                 if not isinstance(value, bool):
                     raise ModeguardError(f"{option} must be true or false, got {value!r}")
+            elif isinstance(default, float):
+                ok = isinstance(value, int | float) and not isinstance(value, bool)
+                if not ok or not 0.0 <= value <= 1.0:
+                    raise ModeguardError(f"{option} must be a number in [0, 1], got {value!r}")
+                value = float(value)
             else:
                 _int_at_least(option, value, REMEDIES[owner].minimums.get(option, 1))
             resolved[option] = value

@@ -16,9 +16,15 @@ from modeguard import __version__
 from modeguard.data import get_dataset
 from modeguard.errors import ModeguardError
 from modeguard.io import atomic_write_json, atomic_write_text
-from modeguard.metrics.modes import ModeStats, mode_stats
+from modeguard.metrics.modes import (
+    ModeStats,
+    covered_modes,
+    jaccard_distance,
+    mode_churn,
+    mode_stats,
+)
 from modeguard.nets import get_preset
-from modeguard.plots import progress_figure, samples_figure, save_figure
+from modeguard.plots import curves_figure, progress_figure, samples_figure, save_figure
 from modeguard.remedies import build_remedies
 from modeguard.train.checkpoint import load_checkpoint, save_checkpoint
 from modeguard.train.config import TrainConfig
@@ -42,6 +48,8 @@ class Trainer:
         self.preset = get_preset(config.preset)
         self.loss = get_loss(config.loss)
         self.remedies = build_remedies(config.remedy, config.to_dict())
+        for remedy in self.remedies:
+            remedy.seed(config.seed)
         torch.manual_seed(config.seed)
         self.generator = self.preset.build_generator(self.preset.z_dim, self.data.dim)
         in_dim = self.data.dim
@@ -62,6 +70,8 @@ class Trainer:
         self.step = 0
         self.seconds = 0.0
         self.snapshots: list[tuple[int, torch.Tensor]] = []
+        self.covered: list[list[int]] = []  # covered modes at each evaluation after step 0
+        self.history: list[dict[str, Any]] = []  # step, modes, hq, kl, churn per evaluation
 
     # -- the loop ------------------------------------------------------------------------
     def train_step(self) -> dict[str, float]:
@@ -70,7 +80,10 @@ class Trainer:
         real, _ = self.data.sample(batch, self.rng)
         noise = torch.randn(batch, self.preset.z_dim, generator=self.rng)
         fake = self.generator(noise)
-        d_loss = self._d_phase(real, fake.detach())
+        d_fake = fake.detach()
+        for remedy in self.remedies:
+            d_fake = remedy.discriminator_fakes(d_fake, self.step)
+        d_loss = self._d_phase(real, d_fake)
         g_loss = self._g_phase(real, fake)
         self.step += 1
         return {"d_loss": d_loss, "g_loss": g_loss}
@@ -130,6 +143,8 @@ class Trainer:
             "rng": self.rng.get_state(),
             "torch_rng": torch.get_rng_state(),
             "snapshots": [[step, samples] for step, samples in self.snapshots],
+            "covered": self.covered,
+            "history": self.history,
             "remedies": {r.name: r.state_dict() for r in self.remedies},
             "version": __version__,
         }
@@ -150,6 +165,8 @@ class Trainer:
         self.step = int(state["step"])
         self.seconds = float(state["seconds"])
         self.snapshots = [(int(step), samples) for step, samples in state["snapshots"]]
+        self.covered = [list(c) for c in state["covered"]]
+        self.history = [dict(h) for h in state["history"]]
         for remedy in self.remedies:
             remedy.load_state_dict(state["remedies"].get(remedy.name, {}))
 
@@ -200,6 +217,7 @@ class Trainer:
             "batch_size": cfg.batch_size,
             "loss": cfg.loss,
             **stats.to_dict(),
+            "churn": mode_churn([frozenset(c) for c in self.covered]),
             "seconds": round(self.seconds, 3),
             "steps_per_second": round(self.step / self.seconds, 2) if self.seconds else None,
             "version": __version__,
@@ -215,9 +233,27 @@ class Trainer:
     ) -> None:
         if self.step in snapshot_steps:
             self.snapshots.append((self.step, samples.float().clone()))
+        churn = None
+        if self.step > 0:
+            current = covered_modes(stats)
+            if self.covered:
+                churn = jaccard_distance(frozenset(self.covered[-1]), current)
+            self.covered.append(sorted(current))
+        self.history.append(
+            {
+                "step": self.step,
+                "modes": stats.modes,
+                "hq": stats.hq,
+                "kl": stats.kl,
+                "churn": churn,
+            }
+        )
         if out is None:
             return
-        line = {"step": self.step, **stats.to_dict(), "seconds": round(self.seconds, 3), **losses}
+        line = {
+            "step": self.step, **stats.to_dict(), "churn": churn,
+            "seconds": round(self.seconds, 3), **losses,
+        }  # fmt: skip
         with open(out / "metrics.jsonl", "a", encoding="utf-8") as f:
             f.write(json.dumps(line) + "\n")
         save_checkpoint(out / "checkpoint.pt", self.state_dict())
@@ -230,6 +266,7 @@ class Trainer:
         save_figure(
             progress_figure(panels, self.data, f"{cfg.data} · {cfg.remedy}"), out / "progress.png"
         )
+        save_figure(curves_figure(self.history, f"{cfg.data} · {cfg.remedy}"), out / "curves.png")
         atomic_write_json(out / "summary.json", summary)
 
 
@@ -263,7 +300,7 @@ def train(
         raise ModeguardError(f"--out {out} is a file; name a folder")
     existing = out.is_dir() and any(out.iterdir())
     if existing and force:
-        for name in (*RUN_FILES, "samples.png", "progress.png"):
+        for name in (*RUN_FILES, "samples.png", "progress.png", "curves.png"):
             (out / name).unlink(missing_ok=True)
     elif existing and resume:
         return _resume(trainer, out, progress)
