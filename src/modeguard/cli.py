@@ -103,6 +103,42 @@ def _eval_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_eval)
 
 
+def _bench_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="run a suite of runs over seeds into a results database and a report",
+        description="Run a suite (a grid of data x preset x remedies x seeds) into OUT: one run "
+        "folder per run under OUT/runs, OUT/results.sqlite, OUT/report.html and OUT/report.md. "
+        "Rerunning skips finished runs; an interrupted run resumes from its checkpoint.",
+        epilog="examples:\n  modeguard bench --suite quick --out bench/quick\n"
+        "  modeguard bench --suite my-suite.yaml --out bench/mine --workers 4 --backend ray",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--suite", required=True, help="a built-in suite name or a suite .yaml file")
+    p.add_argument("--out", type=Path, required=True, help="bench folder")
+    p.add_argument("--seeds", type=int, help="override the suite's seed count (seeds 0..N-1)")
+    p.add_argument(
+        "--workers", type=int, default=None, help="runs at a time (default: the number of CPUs)"
+    )
+    p.add_argument("--backend", default="local", help="local (process pool) or ray")
+    p.add_argument("--address", help="ray: the address of an existing Ray cluster")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_bench)
+
+
+def _report_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="write report.html and report.md for a bench folder",
+        description="Write DIR/report.html (self-contained) and DIR/report.md from "
+        "DIR/results.sqlite.",
+        epilog="example: modeguard report bench/quick",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("dir", type=Path, help="a bench folder")
+    p.set_defaults(func=_cmd_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``modeguard`` argument parser."""
     parser = _Parser(
@@ -116,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _train_parser(sub)
     _eval_parser(sub)
+    _bench_parser(sub)
+    _report_parser(sub)
     return parser
 
 
@@ -164,6 +202,35 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(stats.to_dict()))
     else:
         print(format_mode_table(stats, data.centers.tolist(), len(samples), args.data))
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    import os
+
+    from modeguard.bench import load_suite, run_suite, write_report
+
+    if args.seeds is not None and args.seeds < 1:
+        raise ModeguardError(f"--seeds must be a positive integer, got {args.seeds}")
+    suite = load_suite(args.suite, seeds=args.seeds)
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    result = run_suite(suite, args.out, workers=workers, backend=args.backend,
+                       address=args.address, progress=not args.quiet)  # fmt: skip
+    html_path, _ = write_report(args.out)
+    print(
+        f"bench {suite.name}: {result.total} runs, {result.skipped} already done, "
+        f"{result.done} run now, {result.failed} failed, {result.seconds:.1f} s -> {html_path}"
+    )
+    report = (args.out / "report.md").read_text(encoding="utf-8").splitlines()
+    print("\n".join(line for line in report if not line.startswith("![")).rstrip())
+    return 1 if result.failed else 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from modeguard.bench import write_report
+
+    html_path, md_path = write_report(args.dir)
+    print(f"wrote {html_path} and {md_path}")
     return 0
 
 

@@ -153,3 +153,19 @@ def test_churn_is_written_per_evaluation_and_summarised(tiny_config, tmp_path):
     assert lines[2]["churn"] == pytest.approx(jaccard_distance(covered[0], covered[1]))
     assert summary["churn"] == pytest.approx(mode_churn(covered))
     assert (tmp_path / "run" / "curves.png").is_file()
+
+
+def test_resume_from_the_first_checkpoint_does_not_repeat_step_zero(
+    tiny_config, tmp_path, monkeypatch
+):
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    original = Trainer.train_step
+    monkeypatch.setattr(Trainer, "train_step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_config, tmp_path / "run", progress=False)
+    monkeypatch.setattr(Trainer, "train_step", original)
+    train(tiny_config, tmp_path / "run", resume=True, progress=False)
+    lines = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(x)["step"] for x in lines] == [0, 20, 40]

@@ -186,7 +186,7 @@ class Trainer:
             leave=False,
         )
         stats, samples = self.evaluate()
-        if self.step == 0:
+        if not self.history:  # a fresh run: record the generator before training
             self._record(out, stats, samples, snapshot_steps, {})
         started = time.perf_counter()
         while self.step < cfg.steps:

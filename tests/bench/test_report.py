@@ -1,0 +1,44 @@
+import math
+
+from modeguard.bench import ResultsStore, mean_se, write_report
+from modeguard.cli import main
+
+
+def test_mean_se_by_hand():
+    mean, se, n = mean_se([3.0, 5.0, 7.0])
+    assert (mean, n) == (5.0, 3)
+    assert math.isclose(se, 2.0 / math.sqrt(3))  # sample std 2
+    assert mean_se([4.0]) == (4.0, None, 1)
+    assert mean_se([None, 2.0, 4.0])[:2] == (3.0, 1.0)
+
+
+def _config(seed, remedy="none"):
+    return {"data": "ring", "preset": "unrolled", "remedy": remedy, "seed": seed, "steps": 10}
+
+
+def test_report_tables_match_a_hand_computation_and_escape_html(tmp_path):
+    with ResultsStore(tmp_path / "results.sqlite") as store:
+        store.set_meta("suite", {"name": "hand <b>", "description": "d & e", "references": [
+            {"data": "ring", "variant": "none", "source": "Paper", "modes": 6.3}]})  # fmt: skip
+        for seed, (modes, hq, kl) in enumerate([(3, 0.5, 1.0), (5, 0.7, 0.5), (7, 0.9, 0.0)]):
+            summary = {"modes": modes, "n_modes": 8, "hq": hq, "kl": kl, "churn": None,
+                       "seconds": 10.0 + seed}  # fmt: skip
+            store.record(hash=f"h{seed}", suite="hand", config=_config(seed), variant="none",
+                         version="t", summary=summary,
+                         evals=[{"step": 0, "modes": 1, "hq": 0.1, "kl": 2.0}])  # fmt: skip
+        store.record(hash="x", suite="hand", config=_config(0, "pacgan"), version="t",
+                     variant="<script>alert(1)</script>", error="Boom: <bad>")  # fmt: skip
+    html_path, md_path = write_report(tmp_path)
+    md = md_path.read_text()
+    # modes 3, 5, 7: mean 5, s.e. 2 / sqrt(3) = 1.15; hq: 0.7 ± 0.115; kl: 0.5 ± 0.289
+    row = "| none | 3 | 5.00 ± 1.15 | 0.700 ± 0.115 | 0.500 ± 0.289 | – | 11.0 ± 0.6 | 0 |"
+    assert f"{row} modes 6.3 (Paper) |" in md
+    page = html_path.read_text()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert "hand &lt;b&gt;" in page and "d &amp; e" in page
+    assert page.count("data:image/png;base64,") >= 1
+
+
+def test_report_cli(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "holds no results.sqlite" in capsys.readouterr().err
