@@ -28,6 +28,16 @@ def test_train_writes_summary(tmp_path, capsys):
     assert f"modes {summary['modes']}/25" in capsys.readouterr().out
 
 
+def test_train_madgan_writes_its_attribution(tmp_path):
+    argv = ["train", "--data", "ring", "--remedy", "madgan", "--generators", "2",
+            "--out", str(tmp_path / "r"), *TINY]  # fmt: skip
+    assert main(argv) == 0
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["remedy_settings"] == {"madgan": {"generators": 2, "madgan_share": False}}
+    assert len(summary["attribution"]["modes_per_generator"]) == 2
+    assert (tmp_path / "r" / "attribution.png").is_file()
+
+
 def test_train_config_file_with_flag_override(tmp_path):
     (tmp_path / "c.yaml").write_text("data: grid\nseed: 7\nsteps: 999\n")
     argv = ["train", "--config", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "r"), *TINY]
@@ -47,6 +57,9 @@ def test_train_config_file_with_flag_override(tmp_path):
         (["--steps", "ten"], "invalid int value"),
         (["--pack", "2"], "--pack applies only to --remedy pacgan"),
         (["--remedy", "pacgan", "--pack", "3"], "not a multiple of the PacGAN pack size 3"),
+        (["--generators", "3"], "--generators applies only to --remedy madgan"),
+        (["--remedy", "madgan", "--generators", "0"], "generators must be"),
+        (["--remedy", "madgan+unrolled"], "madgan cannot be combined with unrolled"),
     ],
 )
 def test_train_bad_options(tmp_path, capsys, flags, fragment):

@@ -80,6 +80,13 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         help="replay: keep generator snapshots every N steps instead of a buffer",
     )
     g.add_argument("--replay-keep", type=int, help="replay: snapshots to draw from (5)")
+    g.add_argument("--generators", type=int, help="madgan: number of generators K (4)")
+    g.add_argument(
+        "--madgan-share",
+        action="store_const",
+        const=True,
+        help="madgan: generators share all but their last layer",
+    )
     p.add_argument("--out", type=Path, required=True, help="run folder to write")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--force", action="store_true", help="overwrite the run files in --out")

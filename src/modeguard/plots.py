@@ -59,6 +59,24 @@ def progress_figure(
     return fig
 
 
+def attribution_figure(
+    samples: np.ndarray, index: np.ndarray, data: GaussianMixture, title: str = ""
+) -> Figure:
+    """Final samples coloured by the generator that made them, over the mode centers."""
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    draw_samples(ax, samples[:0], data, title)  # centers and circles only
+    k = int(index.max()) + 1 if len(index) else 1
+    cmap = plt.get_cmap("tab10" if k <= 10 else "tab20" if k <= 20 else "gist_ncar")
+    for g in range(k):
+        pts = samples[index == g]
+        ax.scatter(pts[:, 0], pts[:, 1], s=3, alpha=0.6, color=cmap(g % cmap.N), linewidths=0,
+                   label=f"G{g}" if k <= 10 else None)  # fmt: skip
+    if k <= 10:
+        ax.legend(fontsize=6, markerscale=3, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
 def curves_figure(history: Sequence[dict], title: str = "") -> Figure:
     """Modes covered and mode churn over training, from the trainer's evaluation history."""
     steps = [h["step"] for h in history]

@@ -32,6 +32,16 @@ class GaussianMixture:
         return int(self.centers.shape[0])
 
     @property
+    def has_labels(self) -> bool:
+        """Whether samples come with class labels (the mode of each sample)."""
+        return True
+
+    @property
+    def class_probs(self) -> torch.Tensor:
+        """The share of each class (mode) in the data: equal weights."""
+        return torch.full((self.n_modes,), 1.0 / self.n_modes)
+
+    @property
     def dim(self) -> int:
         """The dimension of a sample."""
         return int(self.centers.shape[1])

@@ -19,12 +19,32 @@ from modeguard.remedies.grouping import (
     Pack,
     pack,
 )
+from modeguard.remedies.multigen import (
+    ClassConditional,
+    GeneratorBank,
+    GeneratorBankRemedy,
+    MADGANRemedy,
+    MultiGenerator,
+    PerClassGenerators,
+    PerClassRemedy,
+    attribution,
+    madgan_d_loss,
+    madgan_g_loss,
+)
 from modeguard.remedies.replay import ReplayBuffer, ReplayRemedy, SnapshotReplay
 from modeguard.remedies.unrolled import UnrolledRemedy, unroll_discriminator, unrolled_logits
 
 REMEDIES: dict[str, type[Remedy]] = {
     cls.name: cls
-    for cls in (MinibatchRemedy, MinibatchStdRemedy, PacGANRemedy, UnrolledRemedy, ReplayRemedy)
+    for cls in (
+        MinibatchRemedy,
+        MinibatchStdRemedy,
+        PacGANRemedy,
+        UnrolledRemedy,
+        ReplayRemedy,
+        PerClassRemedy,
+        MADGANRemedy,
+    )
 }
 
 
@@ -46,6 +66,15 @@ def parse_remedies(spec: str) -> list[str]:
             raise ModeguardError(f"unknown remedy {name!r}; choose from: {choices}")
     if len(set(names)) != len(names):
         raise ModeguardError(f"remedy {spec!r} names a remedy twice; name each once")
+    for name in names:
+        clash = sorted(REMEDIES[name].incompatible & set(names))
+        if clash:
+            raise ModeguardError(
+                f"{name} cannot be combined with {', '.join(clash)} yet; run them separately"
+            )
+    banks = [n for n in names if issubclass(REMEDIES[n], GeneratorBankRemedy)]
+    if len(banks) > 1:
+        raise ModeguardError(f"choose one of {', '.join(banks)}: each replaces the generator")
     return names
 
 
@@ -60,18 +89,28 @@ def build_remedies(spec: str, settings: dict[str, Any] | None = None) -> list[Re
 
 __all__ = [
     "REMEDIES",
+    "ClassConditional",
+    "GeneratorBank",
+    "GeneratorBankRemedy",
+    "MADGANRemedy",
     "MinibatchDiscrimination",
     "MinibatchRemedy",
     "MinibatchStdDev",
     "MinibatchStdRemedy",
+    "MultiGenerator",
     "PacGANRemedy",
     "Pack",
+    "PerClassGenerators",
+    "PerClassRemedy",
     "Remedy",
     "ReplayBuffer",
     "ReplayRemedy",
     "SnapshotReplay",
     "UnrolledRemedy",
+    "attribution",
     "build_remedies",
+    "madgan_d_loss",
+    "madgan_g_loss",
     "pack",
     "parse_remedies",
     "remedy_options",

@@ -20,11 +20,15 @@ class Remedy:
         name: the name used in ``--remedy`` specs.
         options: the remedy's parameters and their defaults (each is a ``TrainConfig`` field).
         minimums: the smallest allowed value of an integer option (1 unless given).
+        incompatible: remedies this one cannot be combined with (yet).
+        wraps_last: wrap the discriminator after every other remedy (an outer wrapper).
     """
 
     name: ClassVar[str] = "none"
     options: ClassVar[dict[str, Any]] = {}
     minimums: ClassVar[dict[str, int]] = {}
+    incompatible: ClassVar[frozenset[str]] = frozenset()
+    wraps_last: ClassVar[bool] = False
 
     def __init__(self, **settings: Any) -> None:
         self.settings = {**self.options, **settings}
@@ -40,7 +44,7 @@ class Remedy:
         """The input width the discriminator must be built with (packing multiplies it)."""
         return in_dim
 
-    def wrap_discriminator(self, disc: nn.Sequential) -> nn.Sequential:
+    def wrap_discriminator(self, disc: nn.Sequential) -> nn.Module:
         """The discriminator to train: ``disc`` with the remedy's layers added."""
         return disc
 

@@ -36,6 +36,8 @@ class TrainConfig:
         replay_capacity: the replay buffer's size in samples (``replay``; 5120).
         replay_every: 0 for the buffer, or N to keep generator snapshots every N steps (0).
         replay_keep: how many snapshots old fakes are drawn from (``replay``; 5).
+        generators: MAD-GAN's number of generators K (``madgan``; default 4).
+        madgan_share: MAD-GAN's generators share all but their last layer (default False).
 
     A remedy option may be set only when its remedy is in ``remedy``.
     """
@@ -63,6 +65,8 @@ class TrainConfig:
     replay_capacity: int | None = None
     replay_every: int | None = None
     replay_keep: int | None = None
+    generators: int | None = None
+    madgan_share: bool | None = None
 
     def resolve(self) -> TrainConfig:
         """Validate every field and fill the ``None`` ones from the preset."""

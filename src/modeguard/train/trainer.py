@@ -24,13 +24,20 @@ from modeguard.metrics.modes import (
     mode_stats,
 )
 from modeguard.nets import get_preset
-from modeguard.plots import curves_figure, progress_figure, samples_figure, save_figure
-from modeguard.remedies import build_remedies
+from modeguard.plots import (
+    attribution_figure,
+    curves_figure,
+    progress_figure,
+    samples_figure,
+    save_figure,
+)
+from modeguard.remedies import GeneratorBankRemedy, attribution, build_remedies
 from modeguard.train.checkpoint import load_checkpoint, save_checkpoint
 from modeguard.train.config import TrainConfig
 from modeguard.train.losses import get_loss
 
 RUN_FILES = ("config.yaml", "metrics.jsonl", "summary.json", "checkpoint.pt")
+PLOT_FILES = ("samples.png", "progress.png", "curves.png", "attribution.png")
 
 
 class Trainer:
@@ -51,12 +58,15 @@ class Trainer:
         for remedy in self.remedies:
             remedy.seed(config.seed)
         torch.manual_seed(config.seed)
-        self.generator = self.preset.build_generator(self.preset.z_dim, self.data.dim)
-        in_dim = self.data.dim
-        for remedy in self.remedies:
+        build = lambda: self.preset.build_generator(self.preset.z_dim, self.data.dim)  # noqa: E731
+        banks = [r for r in self.remedies if isinstance(r, GeneratorBankRemedy)]
+        self.bank: GeneratorBankRemedy | None = banks[0] if banks else None
+        self.generator = self.bank.build_generator(build, self.data) if self.bank else build()
+        in_dim = self.data.dim  # the input passes the outer wrappers (``wraps_last``) first
+        for remedy in sorted(self.remedies, key=lambda r: not r.wraps_last):
             in_dim = remedy.discriminator_in_dim(in_dim)
         self.discriminator = self.preset.build_discriminator(in_dim)
-        for remedy in self.remedies:
+        for remedy in sorted(self.remedies, key=lambda r: r.wraps_last):
             self.discriminator = remedy.wrap_discriminator(self.discriminator)
         self.g_optimizer = torch.optim.Adam(
             self.generator.parameters(), lr=config.g_lr, betas=self.preset.betas
@@ -67,6 +77,7 @@ class Trainer:
         self.rng = torch.Generator().manual_seed(config.seed)
         eval_rng = torch.Generator().manual_seed(config.seed + 1_000_003)
         self.eval_noise = torch.randn(config.eval_samples, self.preset.z_dim, generator=eval_rng)
+        self.eval_index = self.bank.draw(config.eval_samples, eval_rng) if self.bank else None
         self.step = 0
         self.seconds = 0.0
         self.snapshots: list[tuple[int, torch.Tensor]] = []
@@ -77,32 +88,45 @@ class Trainer:
     def train_step(self) -> dict[str, float]:
         """One discriminator update and one generator update; returns both losses."""
         batch = self.config.batch_size
-        real, _ = self.data.sample(batch, self.rng)
+        real, labels = self.data.sample(batch, self.rng)
         noise = torch.randn(batch, self.preset.z_dim, generator=self.rng)
-        fake = self.generator(noise)
+        if self.bank is None:
+            index, fake = None, self.generator(noise)
+        else:
+            index = self.bank.draw(batch, self.rng)
+            fake = self.generator(noise, index)
         d_fake = fake.detach()
         for remedy in self.remedies:
             d_fake = remedy.discriminator_fakes(d_fake, self.step)
-        d_loss = self._d_phase(real, d_fake)
-        g_loss = self._g_phase(real, fake)
+        d_loss = self._d_phase(real, labels, d_fake, index)
+        g_loss = self._g_phase(real, fake, index)
         self.step += 1
         return {"d_loss": d_loss, "g_loss": g_loss}
 
-    def _d_phase(self, real: torch.Tensor, fake: torch.Tensor) -> float:
-        loss = self.loss.d(self.discriminator(real), self.discriminator(fake))
+    def _d_phase(
+        self, real: torch.Tensor, labels: torch.Tensor, fake: torch.Tensor, index: Any
+    ) -> float:
+        disc = self.discriminator
+        if self.bank is None:
+            loss = self.loss.d(disc(real), disc(fake))
+        else:
+            loss = self.bank.d_loss(disc, self.loss, real, labels, fake, index)
         self.d_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.d_optimizer.step()
         return loss.item()
 
-    def _g_phase(self, real: torch.Tensor, fake: torch.Tensor) -> float:
-        critic = self.discriminator
-        for remedy in self.remedies:
-            looked_ahead = remedy.generator_critic(
-                self.discriminator, self.d_optimizer, self.loss.d, real, fake
-            )
-            critic = looked_ahead or critic
-        loss = self.loss.g(critic(fake))
+    def _g_phase(self, real: torch.Tensor, fake: torch.Tensor, index: Any) -> float:
+        if self.bank is not None:
+            loss = self.bank.g_loss(self.discriminator, self.loss, fake, index)
+        else:
+            critic = self.discriminator
+            for remedy in self.remedies:
+                looked_ahead = remedy.generator_critic(
+                    self.discriminator, self.d_optimizer, self.loss.d, real, fake
+                )
+                critic = looked_ahead or critic
+            loss = self.loss.g(critic(fake))
         self.g_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.g_optimizer.step()
@@ -115,7 +139,9 @@ class Trainer:
         was_training = self.generator.training
         self.generator.eval()
         try:
-            return self.generator(self.eval_noise)
+            if self.bank is None:
+                return self.generator(self.eval_noise)
+            return self.generator(self.eval_noise, self.eval_index)
         finally:
             self.generator.train(was_training)
 
@@ -200,6 +226,10 @@ class Trainer:
                 started = time.perf_counter()
         bar.close()
         summary = self.summary(stats)
+        if self.bank is not None:
+            summary["attribution"] = attribution(
+                samples, self.eval_index, self.data.centers, self.data.std, self.bank.n_generators
+            )
         if out is not None:
             self._write_outputs(out, summary, samples)
         return summary
@@ -267,6 +297,9 @@ class Trainer:
             progress_figure(panels, self.data, f"{cfg.data} · {cfg.remedy}"), out / "progress.png"
         )
         save_figure(curves_figure(self.history, f"{cfg.data} · {cfg.remedy}"), out / "curves.png")
+        if self.bank is not None:
+            fig = attribution_figure(samples.numpy(), self.eval_index.numpy(), self.data, title)
+            save_figure(fig, out / "attribution.png")
         atomic_write_json(out / "summary.json", summary)
 
 
@@ -300,7 +333,7 @@ def train(
         raise ModeguardError(f"--out {out} is a file; name a folder")
     existing = out.is_dir() and any(out.iterdir())
     if existing and force:
-        for name in (*RUN_FILES, "samples.png", "progress.png", "curves.png"):
+        for name in (*RUN_FILES, *PLOT_FILES):
             (out / name).unlink(missing_ok=True)
     elif existing and resume:
         return _resume(trainer, out, progress)
