@@ -11,7 +11,15 @@ def test_builtin_suites_load_and_expand():
     quick = load_suite("quick")
     assert {r.config.data for r in quick.runs} == {"ring", "grid"}
     assert {r.config.seed for r in quick.runs} == {0, 1, 2}
-    assert {r.config.remedy for r in quick.runs} >= {"none", "pacgan", "unrolled", "replay"}
+    every = {"none", "minibatch", "mbstd", "pacgan", "unrolled", "replay", "per-class", "madgan"}
+    assert {r.config.remedy for r in quick.runs} == every
+    steps = load_suite("unrolled-steps")
+    assert {r.config.unroll for r in steps.runs} == {0, 1, 5, 10}
+    assert {r.config.steps for r in steps.runs} == {2000}  # one budget for every variant
+    for name in ("grouping", "grouping-pacgan", "replay", "multigen"):
+        suite = load_suite(name)
+        assert len({r.config.seed for r in suite.runs}) == 5
+        assert len({r.config.steps for r in suite.runs}) == 1
     table1 = load_suite("pacgan-table1")
     assert len({r.config.seed for r in table1.runs}) == 10
     assert all(r.config.preset == "pacgan" for r in table1.runs)

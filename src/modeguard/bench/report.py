@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -63,6 +64,17 @@ class Row:
 
     def cell(self, metric: str) -> str:
         return format_mean_se([r[metric] for r in self.runs], 3 if metric != "modes" else 2)
+
+    def attribution_cell(self) -> str:
+        """Multi-generator runs: mean modes per generator and modes shared by several (mean ±
+        s.e. over seeds); empty for single-generator variants."""
+        tables = [json.loads(r["summary"] or "{}").get("attribution") for r in self.runs]
+        tables = [t for t in tables if t]
+        if not tables:
+            return ""
+        per_g = [sum(t["modes_per_generator"]) / len(t["modes_per_generator"]) for t in tables]
+        shared = [t["shared_modes"] for t in tables]
+        return f"{format_mean_se(per_g, 1)} per G, {format_mean_se(shared, 1)} shared"
 
 
 def collect_rows(runs: list[dict[str, Any]]) -> list[Row]:
@@ -133,7 +145,8 @@ def write_report(out: str | Path) -> tuple[Path, Path]:
     md = [f"# modeguard bench: {name}", "", suite.get("description", ""), ""]
     esc = html.escape
     body = [f"<h1>modeguard bench: {esc(name)}</h1>", f"<p>{esc(suite.get('description', ''))}</p>"]
-    header = ["variant", "n", "modes", "hq", "kl", "churn", "s / run", "failed", "published"]
+    header = ["variant", "n", "modes", "hq", "kl", "churn", "s / run", "steps / s", "failed",
+              "generators", "published"]  # fmt: skip
     (out / "figures").mkdir(exist_ok=True)
     for (data, preset), rs in sections.items():
         title = f"{data} · preset {preset}"
@@ -143,8 +156,9 @@ def write_report(out: str | Path) -> tuple[Path, Path]:
         for row in rs:
             cells = [
                 row.variant, str(len(row.runs)), *(row.cell(m) for m in METRICS),
-                format_mean_se([r["seconds"] for r in row.runs], 1), str(row.failed),
-                _reference(refs, row),
+                format_mean_se([r["seconds"] for r in row.runs], 1),
+                format_mean_se([r["steps_per_second"] for r in row.runs], 0), str(row.failed),
+                row.attribution_cell(), _reference(refs, row),
             ]  # fmt: skip
             md.append("| " + " | ".join(cells) + " |")
             body.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
@@ -164,9 +178,12 @@ def write_report(out: str | Path) -> tuple[Path, Path]:
                         "</figcaption></figure>")  # fmt: skip
         body.append("</div>")
         md.append("")
-    md.append("Figures are mean ± standard error over n seeds; s / run is training seconds.")
-    body.append("<p>Figures are mean ± standard error over n seeds; s / run is training "
-                "seconds.</p>")  # fmt: skip
+    note = (
+        "Figures are mean ± standard error over n seeds; s / run is training seconds; "
+        "generators: modes each generator covers, and modes covered by more than one."
+    )
+    md.append(note)
+    body.append(f"<p>{esc(note)}</p>")
     page = (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{esc('modeguard bench: ' + name)}</title><style>{_CSS}</style></head><body>"
