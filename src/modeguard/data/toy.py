@@ -19,12 +19,14 @@ class GaussianMixture:
         centers: the mode centers, shape ``[K, 2]``.
         std: the standard deviation of every component.
         default_preset: the net preset used when none is named.
+        eval_samples: how many samples an evaluation scores by default.
     """
 
     name: str
     centers: torch.Tensor
     std: float
     default_preset: str = "unrolled"
+    eval_samples: int = 2500  # the VEEGAN and PacGAN protocol
 
     @property
     def n_modes(self) -> int:

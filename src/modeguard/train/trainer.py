@@ -13,20 +13,23 @@ import yaml
 from tqdm.auto import tqdm
 
 from modeguard import __version__
-from modeguard.data import get_dataset
+from modeguard.data import is_image_data
+from modeguard.data.digits import to_unit
 from modeguard.errors import ModeguardError
 from modeguard.io import atomic_write_json, atomic_write_text
+from modeguard.metrics.evaluate import evaluator_for
 from modeguard.metrics.modes import (
     ModeStats,
     covered_modes,
     jaccard_distance,
     mode_churn,
-    mode_stats,
 )
 from modeguard.nets import get_preset
 from modeguard.plots import (
     attribution_figure,
     curves_figure,
+    image_grid_figure,
+    image_progress_figure,
     progress_figure,
     samples_figure,
     save_figure,
@@ -37,6 +40,7 @@ from modeguard.train.config import TrainConfig
 from modeguard.train.losses import get_loss
 
 RUN_FILES = ("config.yaml", "metrics.jsonl", "summary.json", "checkpoint.pt")
+SNAPSHOT_IMAGES = 64  # images kept per snapshot and drawn in samples.png
 PLOT_FILES = ("samples.png", "progress.png", "curves.png", "attribution.png")
 
 
@@ -51,21 +55,24 @@ class Trainer:
 
     def __init__(self, config: TrainConfig) -> None:
         self.config = config = config.resolve()
-        self.data = get_dataset(config.data)
+        self.data = config.dataset()
+        self.evaluator = evaluator_for(self.data, progress=False)
+        self.images = is_image_data(config.data)
+        size = self.data.shape[-1] if self.images else None
         self.preset = get_preset(config.preset)
         self.loss = get_loss(config.loss)
         self.remedies = build_remedies(config.remedy, config.to_dict())
         for remedy in self.remedies:
             remedy.seed(config.seed)
         torch.manual_seed(config.seed)
-        build = lambda: self.preset.build_generator(self.preset.z_dim, self.data.dim)  # noqa: E731
+        build = lambda: self.preset.build_generator(self.preset.z_dim, self.data.dim, size)  # noqa: E731
         banks = [r for r in self.remedies if isinstance(r, GeneratorBankRemedy)]
         self.bank: GeneratorBankRemedy | None = banks[0] if banks else None
         self.generator = self.bank.build_generator(build, self.data) if self.bank else build()
         in_dim = self.data.dim  # the input passes the outer wrappers (``wraps_last``) first
         for remedy in sorted(self.remedies, key=lambda r: not r.wraps_last):
             in_dim = remedy.discriminator_in_dim(in_dim)
-        self.discriminator = self.preset.build_discriminator(in_dim)
+        self.discriminator = self.preset.build_discriminator(in_dim, size, config.d_factor)
         for remedy in sorted(self.remedies, key=lambda r: r.wraps_last):
             self.discriminator = remedy.wrap_discriminator(self.discriminator)
         self.g_optimizer = torch.optim.Adam(
@@ -135,13 +142,19 @@ class Trainer:
     # -- evaluation ----------------------------------------------------------------------
     @torch.no_grad()
     def sample_eval(self) -> torch.Tensor:
-        """The generator's samples on the fixed evaluation noise (inference mode)."""
+        """The generator's samples on the fixed evaluation noise (inference mode, in chunks)."""
         was_training = self.generator.training
         self.generator.eval()
+        chunk = 2000 if self.images else len(self.eval_noise)
         try:
-            if self.bank is None:
-                return self.generator(self.eval_noise)
-            return self.generator(self.eval_noise, self.eval_index)
+            parts = []
+            for start in range(0, len(self.eval_noise), chunk):
+                z = self.eval_noise[start : start + chunk]
+                if self.bank is None:
+                    parts.append(self.generator(z))
+                else:
+                    parts.append(self.generator(z, self.eval_index[start : start + chunk]))
+            return torch.cat(parts)
         finally:
             self.generator.train(was_training)
 
@@ -153,7 +166,7 @@ class Trainer:
                 f"training diverged at step {self.step}: the generator produced NaN or inf; "
                 "lower the learning rates"
             )
-        return mode_stats(samples, self.data.centers, self.data.std), samples
+        return self.evaluator.stats(samples), samples
 
     # -- state ---------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -227,9 +240,8 @@ class Trainer:
         bar.close()
         summary = self.summary(stats)
         if self.bank is not None:
-            summary["attribution"] = attribution(
-                samples, self.eval_index, self.data.centers, self.data.std, self.bank.n_generators
-            )
+            modes, hq = self.evaluator.assign(samples)
+            summary["attribution"] = attribution(modes, hq, self.eval_index, self.bank.n_generators)
         if out is not None:
             self._write_outputs(out, summary, samples)
         return summary
@@ -261,8 +273,9 @@ class Trainer:
         snapshot_steps: set[int],
         losses: dict[str, float],
     ) -> None:
-        if self.step in snapshot_steps:
-            self.snapshots.append((self.step, samples.float().clone()))
+        if self.step in snapshot_steps:  # images: the first 64 only, to keep checkpoints small
+            kept = samples[:SNAPSHOT_IMAGES] if self.images else samples
+            self.snapshots.append((self.step, kept.float().clone()))
         churn = None
         if self.step > 0:
             current = covered_modes(stats)
@@ -291,6 +304,10 @@ class Trainer:
     def _write_outputs(self, out: Path, summary: dict[str, Any], samples: torch.Tensor) -> None:
         cfg = self.config
         title = f"{cfg.data} · {cfg.remedy} · seed {cfg.seed} · step {self.step}"
+        if self.images:
+            self._write_image_outputs(out, samples, title)
+            atomic_write_json(out / "summary.json", summary)
+            return
         save_figure(samples_figure(samples.numpy(), self.data, title), out / "samples.png")
         panels = [(step, s.numpy()) for step, s in self.snapshots]
         save_figure(
@@ -301,6 +318,19 @@ class Trainer:
             fig = attribution_figure(samples.numpy(), self.eval_index.numpy(), self.data, title)
             save_figure(fig, out / "attribution.png")
         atomic_write_json(out / "summary.json", summary)
+
+    def _write_image_outputs(self, out: Path, samples: torch.Tensor, title: str) -> None:
+        cfg = self.config
+        unit = to_unit(samples[:SNAPSHOT_IMAGES])
+        save_figure(image_grid_figure(unit, title), out / "samples.png")
+        panels = [(step, to_unit(s)[:16]) for step, s in self.snapshots]
+        save_figure(image_progress_figure(panels, f"{cfg.data} · {cfg.remedy}"),
+                    out / "progress.png")  # fmt: skip
+        save_figure(curves_figure(self.history, f"{cfg.data} · {cfg.remedy}"), out / "curves.png")
+        if self.bank is not None:
+            rows = [(f"G{g}", to_unit(samples[self.eval_index == g][:16]))
+                    for g in range(min(self.bank.n_generators, 16))]  # fmt: skip
+            save_figure(image_progress_figure(rows, title), out / "attribution.png")
 
 
 def _snapshot_steps(steps: int, eval_every: int, count: int) -> set[int]:
