@@ -19,7 +19,8 @@ def _config(seed, remedy="none"):
 def test_report_tables_match_a_hand_computation_and_escape_html(tmp_path):
     with ResultsStore(tmp_path / "results.sqlite") as store:
         store.set_meta("suite", {"name": "hand <b>", "description": "d & e", "references": [
-            {"data": "ring", "variant": "none", "source": "Paper", "modes": 6.3}]})  # fmt: skip
+            {"data": "ring", "variant": "none", "source": "Paper", "modes": 6.3}],
+            "variants": ["none", "madgan"]})  # fmt: skip
         for seed, (modes, hq, kl) in enumerate([(3, 0.5, 1.0), (5, 0.7, 0.5), (7, 0.9, 0.0)]):
             summary = {"modes": modes, "n_modes": 8, "hq": hq, "kl": kl, "churn": None,
                        "seconds": 10.0 + seed, "steps_per_second": 100.0 * (seed + 1)}  # fmt: skip
@@ -44,6 +45,9 @@ def test_report_tables_match_a_hand_computation_and_escape_html(tmp_path):
     assert f"{row}  | modes 6.3 (Paper) |" in md
     # modes per generator: 2 and 2 (mean 2.0 ± 0.0); shared 1 and 3: 2.0 ± 1.0
     assert "| 0 | 2.0 ± 0.0 per G, 2.0 ± 1.0 shared |  |" in md
+    # rows in the suite's order (not the store's alphabetical one), unknown variants last
+    assert md.index("| none |") < md.index("| madgan |") < md.index("| &lt;script&gt;")
+    assert "<script>" not in md and "<b>" not in md  # Markdown renderers pass raw HTML on
     page = html_path.read_text()
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert "hand &lt;b&gt;" in page and "d &amp; e" in page

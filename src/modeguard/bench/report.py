@@ -77,11 +77,16 @@ class Row:
         return f"{format_mean_se(per_g, 1)} per G, {format_mean_se(shared, 1)} shared"
 
 
-def collect_rows(runs: list[dict[str, Any]]) -> list[Row]:
-    """Group the store's runs by (data, preset, variant), in the order they first appear."""
+def collect_rows(runs: list[dict[str, Any]], order: Sequence[str] = ()) -> list[Row]:
+    """Group the store's runs by (data, preset, variant): data sets in the order they first
+    appear, variants in ``order`` (the suite's), then any others in the order they appear."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for run in runs:
         groups[(run["data"], run["preset"], run["variant"])].append(run)
+    data_rank = {key[:2]: i for i, key in reversed(list(enumerate(groups)))}
+    rank = {v: i for i, v in enumerate(order)}
+    keys = sorted(groups, key=lambda k: (data_rank[k[:2]], rank.get(k[2], len(rank))))
+    groups = {k: groups[k] for k in keys}
     return [
         Row(
             *key, [r for r in rs if r["status"] == "done"], sum(r["status"] == "failed" for r in rs)
@@ -134,7 +139,7 @@ def write_report(out: str | Path) -> tuple[Path, Path]:
     with ResultsStore(out / "results.sqlite") as store:
         suite = store.get_meta("suite", {}) or {}
         refs = suite.get("references", [])
-        rows = collect_rows(store.runs())
+        rows = collect_rows(store.runs(), suite.get("variants", []))
         sections: dict[tuple[str, str], list[Row]] = defaultdict(list)
         for row in rows:
             sections[(row.data, row.preset)].append(row)
@@ -142,7 +147,7 @@ def write_report(out: str | Path) -> tuple[Path, Path]:
             key: _modes_figure(rs, store, f"{key[0]} · {key[1]}") for key, rs in sections.items()
         }
     name = suite.get("name", out.name)
-    md = [f"# modeguard bench: {name}", "", suite.get("description", ""), ""]
+    md = [f"# modeguard bench: {_md_cell(name)}", "", _md_cell(suite.get("description", "")), ""]
     esc = html.escape
     body = [f"<h1>modeguard bench: {esc(name)}</h1>", f"<p>{esc(suite.get('description', ''))}</p>"]
     header = ["variant", "n", "modes", "hq", "kl", "churn", "s / run", "steps / s", "failed",
@@ -150,7 +155,8 @@ def write_report(out: str | Path) -> tuple[Path, Path]:
     (out / "figures").mkdir(exist_ok=True)
     for (data, preset), rs in sections.items():
         title = f"{data} · preset {preset}"
-        md += [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+        md += [f"## {_md_cell(title)}", "", "| " + " | ".join(header) + " |",
+               "|" + " --- |" * len(header)]  # fmt: skip
         body += [f"<h2>{esc(title)}</h2>", "<table>", "<tr>"
                  + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"]  # fmt: skip
         for row in rs:
@@ -160,7 +166,7 @@ def write_report(out: str | Path) -> tuple[Path, Path]:
                 format_mean_se([r["steps_per_second"] for r in row.runs], 0), str(row.failed),
                 row.attribution_cell(), _reference(refs, row),
             ]  # fmt: skip
-            md.append("| " + " | ".join(cells) + " |")
+            md.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
             body.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
         body.append("</table>")
         slug = f"{data}-{preset}".replace("/", "_")
@@ -173,7 +179,7 @@ def write_report(out: str | Path) -> tuple[Path, Path]:
             if png is None:
                 continue
             atomic_write_bytes(out / "figures" / f"{slug}-samples-{i}.png", png)
-            md.append(f"![{row.variant}](figures/{slug}-samples-{i}.png)")
+            md.append(f"![{_md_cell(row.variant)}](figures/{slug}-samples-{i}.png)")
             body.append(f"<figure>{_img(png, row.variant)}<figcaption>{esc(row.variant)}"
                         "</figcaption></figure>")  # fmt: skip
         body.append("</div>")
@@ -192,6 +198,12 @@ def write_report(out: str | Path) -> tuple[Path, Path]:
     atomic_write_text(out / "report.html", page)
     atomic_write_text(out / "report.md", "\n".join(md) + "\n")
     return out / "report.html", out / "report.md"
+
+
+def _md_cell(text: str) -> str:
+    """A Markdown table cell: HTML escaped (Markdown renderers pass raw HTML on) and ``|``
+    escaped."""
+    return html.escape(text, quote=False).replace("|", "\\|")
 
 
 def _img(png: bytes, alt: str) -> str:

@@ -95,8 +95,9 @@ def run_suite(
     (out / "runs").mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with ResultsStore(out / "results.sqlite") as store:
+        variants = list(dict.fromkeys(run.variant for run in suite.runs))  # the suite's order
         store.set_meta("suite", {"name": suite.name, "description": suite.description,
-                                 "references": suite.references})  # fmt: skip
+                                 "references": suite.references, "variants": variants})  # fmt: skip
         done = store.done_hashes()
         jobs: dict[str, tuple[Run, dict[str, Any], str]] = {}
         for run in suite.runs:
