@@ -22,10 +22,11 @@ def _draw(folder, shape, n, seed):
 
 @pytest.fixture
 def shapes(tmp_path):
-    _draw(tmp_path / "circles", "circle", 15, 0)
-    _draw(tmp_path / "squares", "square", 15, 1)
-    (tmp_path / "squares" / "notes.png").write_text("not an image")
-    return tmp_path
+    root = tmp_path / "shapes"
+    _draw(root / "circles", "circle", 15, 0)
+    _draw(root / "squares", "square", 15, 1)
+    (root / "squares" / "notes.png").write_text("not an image")
+    return root
 
 
 def test_folder_classes_are_modes_and_unreadable_files_are_counted(shapes):
@@ -49,3 +50,26 @@ def test_folder_errors(tmp_path):
     (tmp_path / "dogs").mkdir()
     with pytest.raises(ModeguardError, match=r"class 'dogs'.*has 0 readable image"):
         read_image_folder(tmp_path)
+
+
+def test_a_gan_trains_on_a_folder_and_eval_counts_its_classes(shapes, tmp_path, capsys):
+    import json
+
+    import numpy as np
+
+    from modeguard.cli import main
+    from modeguard.train import TrainConfig, train
+
+    with pytest.warns(UserWarning):
+        config = TrainConfig(data=f"folder:{shapes}", steps=2, eval_every=1, batch_size=8,
+                             eval_samples=32)  # fmt: skip
+        summary = train(config, tmp_path / "run", progress=False)
+    assert (summary["n_modes"], summary["preset"]) == (2, "dcgan")
+    assert summary["classifier_accuracy"] >= 5 / 6
+    images, labels, _, _ = read_image_folder(shapes, size=32)
+    np.save(tmp_path / "squares.npy", images[labels == 1].numpy())  # uint8 [15, 3, 32, 32]
+    assert (
+        main(["eval", "--data", f"folder:{shapes}", str(tmp_path / "squares.npy"), "--json"]) == 0
+    )
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["n_modes"] == 2 and stats["histogram"][1] >= 12  # mostly squares

@@ -21,6 +21,7 @@ def test_images_train_with_each_remedy_into_a_run_folder(tmp_path, data, remedy,
     config = TrainConfig(data=data, remedy=remedy, d_factor=0.25, **TINY, **extra)
     summary = train(config, tmp_path / "r", progress=False)
     assert summary["n_modes"] == (10 if data == "mnist" else 1000)
+    assert summary["classifier_accuracy"] >= 0.97  # the digit classifier's held-out accuracy
     assert sum(json.loads((tmp_path / "r" / "metrics.jsonl").read_text().splitlines()[-1])[
         "histogram"]) == 64  # fmt: skip
     for name in ("samples.png", "progress.png", "summary.json", "checkpoint.pt"):

@@ -263,6 +263,7 @@ class Trainer:
             "seconds": round(self.seconds, 3),
             "steps_per_second": round(self.step / self.seconds, 2) if self.seconds else None,
             "version": __version__,
+            **({"classifier_accuracy": self.evaluator.classifier.accuracy} if self.images else {}),
         }
 
     def _record(
