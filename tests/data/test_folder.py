@@ -66,7 +66,8 @@ def test_a_gan_trains_on_a_folder_and_eval_counts_its_classes(shapes, tmp_path, 
         summary = train(config, tmp_path / "run", progress=False)
     assert (summary["n_modes"], summary["preset"]) == (2, "dcgan")
     assert summary["classifier_accuracy"] >= 5 / 6
-    images, labels, _, _ = read_image_folder(shapes, size=32)
+    with pytest.warns(UserWarning):
+        images, labels, _, _ = read_image_folder(shapes, size=32)
     np.save(tmp_path / "squares.npy", images[labels == 1].numpy())  # uint8 [15, 3, 32, 32]
     assert (
         main(["eval", "--data", f"folder:{shapes}", str(tmp_path / "squares.npy"), "--json"]) == 0
