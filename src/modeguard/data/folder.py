@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from modeguard.data.digits import ImageData
+from modeguard.data.digits import ImageData, held_out_mask
 from modeguard.errors import ModeguardError
 
 
@@ -74,11 +74,7 @@ def image_folder(path: str, size: int = 32, progress: bool = True) -> ImageData:
     from modeguard.metrics.classifier import cached_classifier
 
     images, labels, classes, _ = read_image_folder(path, size)
-    rank = torch.zeros_like(labels)
-    for k in range(len(classes)):
-        where = torch.nonzero(labels == k).flatten()
-        rank[where] = torch.arange(len(where))
-    held_out = rank % 5 == 0
+    held_out = held_out_mask(labels)
     classifier = cached_classifier(images[~held_out], labels[~held_out], images[held_out],
                                    labels[held_out], len(classes), progress=progress)  # fmt: skip
     return ImageData(f"folder:{path}", images[~held_out], labels[~held_out], len(classes),
