@@ -214,17 +214,20 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from modeguard.metrics.evaluate import evaluate_samples
+    from modeguard.metrics.evaluate import classifier_for, evaluate_samples
 
     if args.mnist_dir is not None and args.data not in ("mnist", "stacked-mnist"):
         raise ModeguardError("--mnist-dir applies only to --data mnist or stacked-mnist")
     data = get_dataset(args.data, mnist_dir=args.mnist_dir, image_size=args.image_size)
     samples = load_array(args.file)
     stats = evaluate_samples(data, samples, progress=not args.json)
+    result = stats.to_dict()
+    if is_image_data(args.data):
+        result["classifier_accuracy"] = classifier_for(data).accuracy
     if args.json:
-        print(json.dumps(stats.to_dict()))
+        print(json.dumps(result))
     elif is_image_data(args.data):
-        print(format_image_table(stats, len(samples), args.data))
+        print(format_image_table(stats, len(samples), args.data, result["classifier_accuracy"]))
     else:
         print(format_mode_table(stats, data.centers.tolist(), len(samples), args.data))
     return 0
@@ -259,8 +262,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_image_table(stats: ModeStats, n: int, name: str) -> str:
-    """A readable summary of image mode metrics and the most and least frequent modes."""
+def format_image_table(stats: ModeStats, n: int, name: str, accuracy: float) -> str:
+    """A readable summary of image mode metrics, the classifier's held-out accuracy and the
+    most frequent modes."""
     order = sorted(range(stats.n_modes), key=lambda m: -stats.histogram[m])
     top = ", ".join(f"{m}: {stats.histogram[m]}" for m in order[:10])
     return "\n".join([
@@ -269,6 +273,7 @@ def format_image_table(stats: ModeStats, n: int, name: str) -> str:
         f"  confident      {stats.hq:.4f}",
         f"  kl             {stats.kl:.4f}",
         f"  top modes      {top}",
+        f"  classifier     {accuracy:.1%} accurate on held-out images",
     ])  # fmt: skip
 
 

@@ -71,12 +71,13 @@ def test_eval_scores_image_files(tmp_path, capsys):
     np.save(tmp_path / "digits.npy", held_out)
     assert main(["eval", "--data", "mnist", str(tmp_path / "digits.npy"), "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert stats["modes"] == 10 and stats["n_modes"] == 10
+    assert stats["modes"] == 10 and stats["n_modes"] == 10 and stats["classifier_accuracy"] >= 0.97
     truth = torch.bincount(split.test_labels[::4], minlength=10)
     assert np.abs(np.array(stats["histogram"]) - truth.numpy()).sum() <= 2 * 0.03 * 250
     np.save(tmp_path / "unit.npy", held_out.astype(np.float32) / 255)
     assert main(["eval", "--data", "mnist", str(tmp_path / "unit.npy")]) == 0
-    assert "modes covered  10 / 10" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "modes covered  10 / 10" in out and "accurate on held-out images" in out
     for bad, fragment in [(held_out[:, 0], "must have shape [N, 1, 28, 28]"),
                           (held_out.astype(np.float32), "must lie in [0, 1]")]:  # fmt: skip
         np.save(tmp_path / "bad.npy", bad)

@@ -86,16 +86,18 @@ def digit_classifier(mnist_dir: str | None = None, progress: bool = True) -> Tra
                              progress=progress)  # fmt: skip
 
 
+def classifier_for(data: Any, progress: bool = False) -> TrainedClassifier:
+    """The classifier that names the modes of an image data set: a folder's own, or the digit
+    classifier."""
+    classifier = getattr(data, "classifier", None)
+    return classifier or digit_classifier(getattr(data, "mnist_dir", None), progress)
+
+
 def evaluator_for(data: Any, unit: bool = False, progress: bool = False) -> Evaluator:
     """The evaluator for ``data``: points, digits (MNIST, Stacked MNIST) or a folder's images."""
     if hasattr(data, "centers"):
         return PointEvaluator(data)
-    classifier = getattr(data, "classifier", None)
-    if classifier is None:
-        classifier = digit_classifier(getattr(data, "mnist_dir", None), progress)
-    if classifier is None:
-        raise ModeguardError(f"no way to score samples of {getattr(data, 'name', data)}")
-    return ImageEvaluator(data, classifier, unit=unit, progress=progress)
+    return ImageEvaluator(data, classifier_for(data, progress), unit=unit, progress=progress)
 
 
 def evaluate_samples(data: Any, samples: Any, progress: bool = False) -> ModeStats:
