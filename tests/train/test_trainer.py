@@ -169,3 +169,15 @@ def test_resume_from_the_first_checkpoint_does_not_repeat_step_zero(
     train(tiny_config, tmp_path / "run", resume=True, progress=False)
     lines = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(x)["step"] for x in lines] == [0, 20, 40]
+
+
+def test_skipping_the_first_evaluation_changes_nothing_else(tmp_path, tiny_config):
+    from dataclasses import replace
+
+    full = train(tiny_config, tmp_path / "a", progress=False)
+    skipped = train(replace(tiny_config, eval_at_start=False), tmp_path / "b", progress=False)
+    steps = [json.loads(line)["step"] for line in (tmp_path / "b" / "metrics.jsonl").open()]
+    assert steps == [20, 40]  # no step-0 line
+    assert {k: skipped[k] for k in ("modes", "hq", "kl", "histogram", "churn")} == {
+        k: full[k] for k in ("modes", "hq", "kl", "histogram", "churn")
+    }

@@ -224,8 +224,9 @@ class Trainer:
             dynamic_ncols=True,
             leave=False,
         )
-        stats, samples = self.evaluate()
-        if not self.history:  # a fresh run: record the generator before training
+        stats = samples = None
+        if not self.history and cfg.eval_at_start:  # a fresh run: the generator before training
+            stats, samples = self.evaluate()
             self._record(out, stats, samples, snapshot_steps, {})
         started = time.perf_counter()
         while self.step < cfg.steps:
@@ -238,6 +239,8 @@ class Trainer:
                 bar.set_postfix(modes=f"{stats.modes}/{stats.n_modes}", hq=f"{stats.hq:.2f}")
                 started = time.perf_counter()
         bar.close()
+        if stats is None:  # nothing was trained (a finished run resumed) or evaluated yet
+            stats, samples = self.evaluate()
         summary = self.summary(stats)
         if self.bank is not None:
             modes, hq = self.evaluator.assign(samples)
