@@ -234,10 +234,12 @@ class PerClassRemedy(GeneratorBankRemedy):
     def draw(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         return self.bank.draw(n, generator)
 
-    def d_loss(self, disc, loss, real, real_labels, fake, index):
+    def d_loss(self, disc: nn.Module, loss: Loss, real: torch.Tensor, real_labels: torch.Tensor,
+               fake: torch.Tensor, index: torch.Tensor) -> torch.Tensor:  # fmt: skip
         return loss.d(disc(real, real_labels), disc(fake, index))
 
-    def g_loss(self, disc, loss, fake, index):
+    def g_loss(self, disc: nn.Module, loss: Loss, fake: torch.Tensor,
+               index: torch.Tensor) -> torch.Tensor:  # fmt: skip
         return loss.g(disc(fake, index))
 
 
@@ -262,8 +264,10 @@ class MADGANRemedy(GeneratorBankRemedy):
     def draw(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         return generator_blocks(n, self.n_generators)
 
-    def d_loss(self, disc, loss, real, real_labels, fake, index):
+    def d_loss(self, disc: nn.Module, loss: Loss, real: torch.Tensor, real_labels: torch.Tensor,
+               fake: torch.Tensor, index: torch.Tensor) -> torch.Tensor:  # fmt: skip
         return madgan_d_loss(disc, real, fake, index)
 
-    def g_loss(self, disc, loss, fake, index):
+    def g_loss(self, disc: nn.Module, loss: Loss, fake: torch.Tensor,
+               index: torch.Tensor) -> torch.Tensor:  # fmt: skip
         return madgan_g_loss(disc, fake)
