@@ -216,8 +216,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from modeguard.metrics.evaluate import classifier_for, evaluate_samples
 
-    if args.mnist_dir is not None and args.data not in ("mnist", "stacked-mnist"):
-        raise ModeguardError("--mnist-dir applies only to --data mnist or stacked-mnist")
     data = get_dataset(args.data, mnist_dir=args.mnist_dir, image_size=args.image_size)
     samples = load_array(args.file)
     stats = evaluate_samples(data, samples, progress=not args.json)

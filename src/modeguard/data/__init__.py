@@ -32,6 +32,8 @@ def get_dataset(
     ``mnist_dir`` points the digit data sets at a full MNIST on disk; ``image_size`` is the side
     that a folder's images are resized to. Image data sets are loaded once per process.
     """
+    if mnist_dir is not None and name not in IMAGE_DATASETS:
+        raise ModeguardError("--mnist-dir applies only to --data mnist or stacked-mnist")
     if name in DATASETS:
         return DATASETS[name](**options)
     if name in IMAGE_DATASETS:

@@ -182,15 +182,20 @@ class GeneratorBankRemedy(Remedy, ABC):
     """
 
     incompatible: ClassVar[frozenset[str]] = frozenset({"unrolled", "replay"})
-    n_generators: int = 1
+    bank: PerClassGenerators | MultiGenerator
 
     @abstractmethod
     def build_generator(self, build: Callable[[], nn.Module], data: Any) -> GeneratorBank:
-        """The generator bank, for ``data``."""
+        """The generator bank, for ``data`` (kept as ``self.bank``)."""
 
-    @abstractmethod
+    @property
+    def n_generators(self) -> int:
+        """The number of generators (after :meth:`build_generator`)."""
+        return self.bank.k
+
     def draw(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
-        """Which generator makes each of ``n`` fakes."""
+        """Which generator makes each of ``n`` fakes: the bank's own draw."""
+        return self.bank.draw(n, generator)
 
     @abstractmethod
     def d_loss(self, disc: nn.Module, loss: Loss, real: torch.Tensor, real_labels: torch.Tensor,
@@ -221,7 +226,6 @@ class PerClassRemedy(GeneratorBankRemedy):
                 f"per-class would build {data.n_modes} generators for {data.name}; it allows "
                 f"at most {MAX_PER_CLASS}: use --remedy madgan --generators K"
             )
-        self.n_generators = data.n_modes
         self.bank = PerClassGenerators(build, data.class_probs)
         return self.bank
 
@@ -230,9 +234,6 @@ class PerClassRemedy(GeneratorBankRemedy):
 
     def wrap_discriminator(self, disc: nn.Sequential) -> nn.Module:
         return ClassConditional(disc, self.n_generators)
-
-    def draw(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
-        return self.bank.draw(n, generator)
 
     def d_loss(self, disc: nn.Module, loss: Loss, real: torch.Tensor, real_labels: torch.Tensor,
                fake: torch.Tensor, index: torch.Tensor) -> torch.Tensor:  # fmt: skip
@@ -252,17 +253,15 @@ class MADGANRemedy(GeneratorBankRemedy):
     incompatible: ClassVar[frozenset[str]] = frozenset({"unrolled", "replay", "pacgan"})
 
     def build_generator(self, build: Callable[[], nn.Module], data: Any) -> GeneratorBank:
-        self.n_generators = self.settings["generators"]
-        return MultiGenerator(build, self.n_generators, share=self.settings["madgan_share"])
+        self.bank = MultiGenerator(build, self.settings["generators"],
+                                   share=self.settings["madgan_share"])  # fmt: skip
+        return self.bank
 
     def wrap_discriminator(self, disc: nn.Sequential) -> nn.Sequential:
         head = disc[-1]
         if not isinstance(head, nn.Linear):
             raise ModeguardError("madgan needs a discriminator that ends in a linear layer")
         return nn.Sequential(*disc[:-1], nn.Linear(head.in_features, self.n_generators + 1))
-
-    def draw(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
-        return generator_blocks(n, self.n_generators)
 
     def d_loss(self, disc: nn.Module, loss: Loss, real: torch.Tensor, real_labels: torch.Tensor,
                fake: torch.Tensor, index: torch.Tensor) -> torch.Tensor:  # fmt: skip

@@ -130,8 +130,6 @@ class TrainConfig:
 
     def dataset(self) -> Any:
         """The data set this configuration names (image data sets are loaded once)."""
-        if self.mnist_dir is not None and self.data not in ("mnist", "stacked-mnist"):
-            raise ModeguardError("--mnist-dir applies only to --data mnist or stacked-mnist")
         _positive_int("image_size", self.image_size)
         return get_dataset(self.data, mnist_dir=self.mnist_dir, image_size=self.image_size)
 
